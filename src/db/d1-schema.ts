@@ -1,0 +1,88 @@
+/**
+ * D1: what is read across zones or kept long (DESIGN.md). Every table carries org_id and every
+ * query filters on it. Generate migrations with `npm run db:generate`.
+ */
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+
+export const zones = sqliteTable(
+  "zones",
+  {
+    id: text("id").primaryKey(),
+    orgId: text("org_id").notNull(),
+    name: text("name").notNull(),
+    polygon: text("polygon", { mode: "json" }).notNull(),
+    priorityLevel: integer("priority_level").notNull(),
+    minDriversOnline: integer("min_drivers_online").notNull(),
+    targetWaitTimeSeconds: integer("target_wait_time_seconds").notNull(),
+    timezone: text("timezone").notNull(),
+    settings: text("settings", { mode: "json" }).notNull(),
+    createdAt: text("created_at").notNull(),
+    updatedAt: text("updated_at").notNull(),
+  },
+  (t) => [index("zones_org").on(t.orgId, t.createdAt)],
+);
+
+/** Which zone object holds a driver, a delivery or an order (kind + ref within an org). */
+export const directory = sqliteTable(
+  "directory",
+  {
+    orgId: text("org_id").notNull(),
+    kind: text("kind", { enum: ["driver", "delivery", "order"] }).notNull(),
+    ref: text("ref").notNull(),
+    zoneId: text("zone_id").notNull(),
+    entityId: text("entity_id").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.orgId, t.kind, t.ref] })],
+);
+
+export const deliveryAuditLogs = sqliteTable(
+  "delivery_audit_logs",
+  {
+    id: text("id").primaryKey(),
+    orgId: text("org_id").notNull(),
+    zoneId: text("zone_id").notNull(),
+    deliveryId: text("delivery_id").notNull(),
+    timestamp: text("timestamp").notNull(),
+    eventType: text("event_type").notNull(),
+    actorId: text("actor_id"),
+    actorType: text("actor_type"),
+    details: text("details", { mode: "json" }).notNull(),
+    version: integer("version").notNull(),
+  },
+  (t) => [
+    uniqueIndex("audit_delivery_version").on(t.deliveryId, t.version),
+    index("audit_org_delivery").on(t.orgId, t.deliveryId),
+  ],
+);
+
+export const driverAvailabilityHistory = sqliteTable(
+  "driver_availability_history",
+  {
+    id: text("id").primaryKey(),
+    orgId: text("org_id").notNull(),
+    zoneId: text("zone_id").notNull(),
+    driverId: text("driver_id").notNull(),
+    fromState: text("from_state").notNull(),
+    toState: text("to_state").notNull(),
+    reason: text("reason"),
+    actorId: text("actor_id"),
+    actorType: text("actor_type").notNull(),
+    timestamp: text("timestamp").notNull(),
+  },
+  (t) => [index("history_org_driver").on(t.orgId, t.driverId, t.timestamp)],
+);
+
+/** Idempotency-Key records, scoped to org + caller; `status` 0 while the first request runs. */
+export const idempotencyKeys = sqliteTable(
+  "idempotency_keys",
+  {
+    orgId: text("org_id").notNull(),
+    callerId: text("caller_id").notNull(),
+    key: text("key").notNull(),
+    fingerprint: text("fingerprint").notNull(),
+    status: integer("status").notNull(),
+    body: text("body"),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.orgId, t.callerId, t.key] }), index("idempotency_created").on(t.createdAt)],
+);

@@ -1,0 +1,17 @@
+import type { Role } from "../contracts/common";
+import type { Env } from "./env";
+
+/** Who is calling, from a verified token (API.md "Authentication and roles"). */
+export interface Caller {
+  sub: string;
+  role: Role;
+  org: string;
+}
+
+export type AppEnv = {
+  Bindings: Env;
+  Variables: {
+    caller: Caller;
+    requestId: string;
+  };
+};
