@@ -1,12 +1,17 @@
-import { cloudflareTest } from "@cloudflare/vitest-plugin";
+import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
     projects: [
       {
-        plugins: [cloudflareTest({ wrangler: { configPath: "./wrangler.toml" } })],
-        test: { name: "runtime", include: ["test/runtime/**/*.test.ts"] },
+        plugins: [
+          cloudflareTest(async () => ({
+            wrangler: { configPath: "./wrangler.toml" },
+            miniflare: { bindings: { TEST_MIGRATIONS: await readD1Migrations("./migrations") } },
+          })),
+        ],
+        test: { name: "runtime", include: ["test/runtime/**/*.test.ts"], setupFiles: ["./test/runtime/setup.ts"] },
       },
       {
         test: { name: "unit", include: ["test/domain/**/*.test.ts"], environment: "node" },

@@ -1,14 +1,11 @@
-import { DurableObject } from "cloudflare:workers";
+import { createApp } from "./worker/app";
+import type { Env } from "./worker/env";
+import { routes } from "./worker/routes";
 
-export class ZoneDispatcher extends DurableObject {
-  ping(): string {
-    return "pong";
-  }
-}
+export { ZoneDispatcher } from "./durable-objects/zone-dispatcher";
+
+const app = createApp(routes);
 
 export default {
-  async fetch(req: Request, env: { ZONES: DurableObjectNamespace<ZoneDispatcher> }) {
-    const stub = env.ZONES.getByName("x");
-    return new Response(await stub.ping());
-  },
-};
+  fetch: app.fetch,
+} satisfies ExportedHandler<Env>;

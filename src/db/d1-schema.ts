@@ -68,8 +68,9 @@ export const driverAvailabilityHistory = sqliteTable(
     actorId: text("actor_id"),
     actorType: text("actor_type").notNull(),
     timestamp: text("timestamp").notNull(),
+    version: integer("version").notNull(),
   },
-  (t) => [index("history_org_driver").on(t.orgId, t.driverId, t.timestamp)],
+  (t) => [uniqueIndex("history_driver_version").on(t.driverId, t.version), index("history_org_driver").on(t.orgId, t.driverId)],
 );
 
 /** Idempotency-Key records, scoped to org + caller; `status` 0 while the first request runs. */

@@ -16,3 +16,10 @@ export class DomainError extends Error {
 
 export const conflict = (message: string) => new DomainError("conflict", message);
 export const notFound = (message: string) => new DomainError("not_found", message);
+
+/** The driver now lives in another zone; the caller should follow it there. */
+export class DriverMovedError extends DomainError {
+  constructor(readonly zoneId: string) {
+    super("not_found", "Driver has moved to another zone");
+  }
+}

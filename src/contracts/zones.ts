@@ -1,0 +1,86 @@
+import { z } from "zod";
+import { Uuid } from "./common";
+import { GeoJsonPolygon } from "./geojson";
+
+const settingsShape = {
+  dispatchMode: z.enum(["sequential", "broadcast"]),
+  broadcastSize: z.number().int().min(1).max(20),
+  offerTimeoutSeconds: z.number().int().min(10).max(120),
+  searchRadiusKm: z.number().positive().max(200),
+  widenedRadiusKm: z.number().positive().max(500),
+  maxOfferAttempts: z.number().int().min(1).max(100),
+  /** Seconds after creation at which escalation levels 1, 2 and 3 fire. */
+  escalationSeconds: z
+    .array(z.number().int().min(1).max(7 * 86_400))
+    .length(3)
+    .refine(([a = 0, b = 0, c = 0]) => a < b && b < c, "levels must be strictly increasing"),
+  offlineAfterSeconds: z.number().int().min(1).max(86_400),
+  avgSpeedKmh: z.number().positive().max(200),
+  baseFee: z.number().min(0).max(1_000_000),
+  perKmFee: z.number().min(0).max(1_000_000),
+  currency: z.string().regex(/^[A-Z]{3}$/, "must be an ISO 4217 code"),
+};
+
+/** Dispatch settings of one zone (API.md "Zones and drivers"). */
+export const ZoneSettings = z.strictObject(settingsShape);
+export type ZoneSettings = z.infer<typeof ZoneSettings>;
+
+/** Any subset of the settings; absent keys keep their current (or default) value. */
+export const ZoneSettingsPatch = ZoneSettings.partial();
+export type ZoneSettingsPatch = z.infer<typeof ZoneSettingsPatch>;
+
+export const DEFAULT_ZONE_SETTINGS: ZoneSettings = {
+  dispatchMode: "sequential",
+  broadcastSize: 3,
+  offerTimeoutSeconds: 30,
+  searchRadiusKm: 5,
+  widenedRadiusKm: 10,
+  maxOfferAttempts: 10,
+  escalationSeconds: [300, 900, 1800],
+  offlineAfterSeconds: 90,
+  avgSpeedKmh: 25,
+  baseFee: 40,
+  perKmFee: 12,
+  currency: "INR",
+};
+
+export const IanaTimezone = z
+  .string()
+  .min(1)
+  .max(64)
+  .refine((tz) => {
+    try {
+      new Intl.DateTimeFormat("en-US", { timeZone: tz });
+      return true;
+    } catch {
+      return false;
+    }
+  }, "must be an IANA time zone");
+
+export const CreateZoneBody = z.strictObject({
+  name: z.string().trim().min(1).max(120),
+  polygon: GeoJsonPolygon,
+  priorityLevel: z.number().int().min(1).max(5).default(3),
+  minDriversOnline: z.number().int().min(0).max(100_000).default(5),
+  targetWaitTimeSeconds: z.number().int().min(1).max(86_400).default(300),
+  timezone: IanaTimezone.default("UTC"),
+  settings: ZoneSettingsPatch.default({}),
+});
+export type CreateZoneBody = z.output<typeof CreateZoneBody>;
+
+export const ZoneParams = z.strictObject({ zoneId: Uuid });
+
+/** A zone as the API shows it. */
+export const ZoneView = z.object({
+  id: Uuid,
+  name: z.string(),
+  polygon: GeoJsonPolygon,
+  priorityLevel: z.number().int(),
+  minDriversOnline: z.number().int(),
+  targetWaitTimeSeconds: z.number().int(),
+  timezone: z.string(),
+  settings: ZoneSettings,
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export type ZoneView = z.infer<typeof ZoneView>;

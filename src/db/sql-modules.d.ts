@@ -1,0 +1,5 @@
+/** .sql files are bundled as text (wrangler.toml `[[rules]] type = "Text"`). */
+declare module "*.sql" {
+  const sql: string;
+  export default sql;
+}

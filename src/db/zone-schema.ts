@@ -1,0 +1,57 @@
+/**
+ * The zone object's own SQLite (one database per ZoneDispatcher). Records are stored whole as
+ * JSON: the object loads them into memory once and every change rewrites the changed rows in
+ * one transaction, so columns exist only where SQL must look inside (keys, due times).
+ */
+import { index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
+
+export const zoneConfig = sqliteTable("zone_config", {
+  id: text("id").primaryKey(),
+  data: text("data", { mode: "json" }).notNull(),
+});
+
+export const drivers = sqliteTable("drivers", {
+  id: text("id").primaryKey(),
+  data: text("data", { mode: "json" }).notNull(),
+});
+
+/** Drivers moved to another zone: requests still routed here learn where they went. */
+export const departedDrivers = sqliteTable("departed_drivers", {
+  id: text("id").primaryKey(),
+  toZoneId: text("to_zone_id").notNull(),
+  /** The driver as it left, so an interrupted move can still be completed. */
+  data: text("data", { mode: "json" }).notNull(),
+});
+
+export const deliveries = sqliteTable("deliveries", {
+  id: text("id").primaryKey(),
+  data: text("data", { mode: "json" }).notNull(),
+});
+
+export const timers = sqliteTable(
+  "timers",
+  {
+    kind: text("kind").notNull(),
+    ref: text("ref").notNull(),
+    dueAt: integer("due_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.kind, t.ref] }), index("timers_due").on(t.dueAt)],
+);
+
+/** Rows bound for D1, written with the change that caused them and deleted once flushed. */
+export const outbox = sqliteTable(
+  "outbox",
+  {
+    seq: integer("seq").primaryKey({ autoIncrement: true }),
+    kind: text("kind", { enum: ["audit", "history"] }).notNull(),
+    ref: text("ref").notNull(),
+    payload: text("payload", { mode: "json" }).notNull(),
+  },
+  (t) => [index("outbox_ref").on(t.ref)],
+);
+
+/** Small facts of the shell itself (outbox flush schedule and retry count). */
+export const meta = sqliteTable("meta", {
+  key: text("key").primaryKey(),
+  value: text("value", { mode: "json" }).notNull(),
+});

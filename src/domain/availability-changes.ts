@@ -1,0 +1,51 @@
+import type { Availability } from "../contracts/statuses";
+import { type AvailabilityCommand, applyAvailabilityCommand } from "./availability-machine";
+import { ensureLivenessCheck } from "./liveness";
+import type { Actor, DriverRecord } from "./model";
+import { iso } from "./model";
+import type { ZoneTx } from "./zone-tx";
+
+export interface AvailabilityOptions {
+  reason?: string | null;
+  /** Length of a break (take_break only). */
+  durationMinutes?: number;
+}
+
+/**
+ * Moves a driver to the state `command` leads to (409 when the machine forbids it), records the
+ * history row, and keeps the driver's timers in step: a break has an end, a live driver is
+ * watched for going silent.
+ */
+export function changeAvailability(
+  tx: ZoneTx,
+  driverId: string,
+  command: AvailabilityCommand,
+  actor: Actor,
+  options: AvailabilityOptions = {},
+): DriverRecord {
+  const driver = tx.requireDriver(driverId);
+  const from = driver.availability;
+  const to = applyAvailabilityCommand(from, command);
+  const until = to === "on_break" ? tx.now + (options.durationMinutes ?? 0) * 60_000 : null;
+  const heardFrom = actor.type === "driver" ? tx.now : driver.lastSeenAt;
+  const next = tx.putDriver({
+    ...driver,
+    availability: to,
+    availabilityUntil: until === null ? null : iso(until),
+    availabilityReason: options.reason ?? null,
+    availabilityChangedAt: tx.nowIso,
+    idleSince: to === "available" ? tx.now : null,
+    lastSeenAt: heardFrom,
+    updatedAt: tx.nowIso,
+  });
+  tx.history(driverId, from, to, options.reason ?? null, actor);
+  if (until === null) tx.clearTimer("break_end", driverId);
+  else tx.setTimer("break_end", driverId, until);
+  if (isWatchedForSilence(to)) ensureLivenessCheck(tx, next);
+  return tx.requireDriver(driverId);
+}
+
+/** States a silent driver is taken out of (API.md: `available` / `on_break` → `offline`). */
+export function isWatchedForSilence(availability: Availability): boolean {
+  return availability === "available" || availability === "on_break";
+}

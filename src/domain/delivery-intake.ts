@@ -1,0 +1,52 @@
+import type { CreateDeliveryBody } from "../contracts/deliveries";
+import { conflict } from "./errors";
+import type { Actor, DeliveryRecord } from "./model";
+import type { ZoneTx } from "./zone-tx";
+
+export interface NewDelivery extends Omit<CreateDeliveryBody, "orderId" | "zoneId"> {
+  id: string;
+  orderId: string;
+  trackingToken: string;
+}
+
+/** Takes a delivery into the zone as `ready`, audited as `created` (version 1). */
+export function acceptDelivery(tx: ZoneTx, input: NewDelivery, actor: Actor): DeliveryRecord {
+  if (tx.delivery(input.id)) throw conflict("Delivery already exists");
+  const delivery = tx.putDelivery({
+    id: input.id,
+    orgId: tx.zone.orgId,
+    zoneId: tx.zone.id,
+    orderId: input.orderId,
+    sellerOrderId: input.sellerOrderId,
+    sellerId: input.sellerId ?? null,
+    storeName: input.storeName,
+    pickup: input.pickup,
+    dropoff: input.dropoff,
+    priority: input.priority,
+    estimatedPrepTimeMinutes: input.estimatedPrepTimeMinutes,
+    requirements: input.requirements,
+    customer: input.customer ?? null,
+    dispatch: input.dispatch,
+    status: "ready",
+    statusReason: null,
+    assignedDriverId: null,
+    trackingToken: input.trackingToken,
+    auditVersion: 0,
+    createdAt: tx.nowIso,
+    updatedAt: tx.nowIso,
+  });
+  tx.audit(
+    delivery.id,
+    "created",
+    {
+      sellerOrderId: delivery.sellerOrderId,
+      orderId: delivery.orderId,
+      priority: delivery.priority,
+      dispatch: delivery.dispatch,
+      pickup: delivery.pickup,
+      dropoff: delivery.dropoff,
+    },
+    actor,
+  );
+  return tx.requireDelivery(delivery.id);
+}

@@ -1,0 +1,114 @@
+import type { CreateDriverBody, DriverProfilePatch, LocationBody, ZonePreference } from "../contracts/drivers";
+import { isWatchedForSilence } from "./availability-changes";
+import { conflict } from "./errors";
+import { ensureLivenessCheck } from "./liveness";
+import type { DriverRecord, HistoryEntry } from "./model";
+import type { ZoneTx } from "./zone-tx";
+
+/** Rating a new driver starts with, before any customer has rated them. */
+const STARTING_RATING = 5;
+
+/** A position is written to storage at most this often; ticks in between live in memory. */
+export const LOCATION_PERSIST_INTERVAL_MS = 10_000;
+
+export function registerDriver(tx: ZoneTx, id: string, input: Omit<CreateDriverBody, "zoneId">): DriverRecord {
+  if (tx.driver(id)) throw conflict("Driver already exists");
+  return tx.admitDriver({
+    id,
+    orgId: tx.zone.orgId,
+    zoneId: tx.zone.id,
+    name: input.name,
+    phone: input.phone,
+    vehicle: input.vehicle,
+    vehicleType: input.vehicleType ?? null,
+    capabilities: input.capabilities,
+    rating: STARTING_RATING,
+    availability: "offline",
+    availabilityUntil: null,
+    availabilityReason: null,
+    availabilityChangedAt: tx.nowIso,
+    idleSince: null,
+    lastSeenAt: null,
+    location: input.location ? { ...input.location, recordedAt: tx.nowIso } : null,
+    savedAt: tx.now,
+    zonePreferences: {},
+    historyVersion: 0,
+    createdAt: tx.nowIso,
+    updatedAt: tx.nowIso,
+  });
+}
+
+export function editDriverProfile(tx: ZoneTx, id: string, patch: DriverProfilePatch): DriverRecord {
+  const driver = tx.requireDriver(id);
+  return tx.putDriver({ ...driver, ...patch, updatedAt: tx.nowIso });
+}
+
+export function setZonePreferences(
+  tx: ZoneTx,
+  id: string,
+  preferences: { zoneId: string; preference: ZonePreference }[],
+): DriverRecord {
+  const driver = tx.requireDriver(id);
+  const zonePreferences = Object.fromEntries(preferences.map((p) => [p.zoneId, p.preference]));
+  return tx.putDriver({ ...driver, zonePreferences, updatedAt: tx.nowIso });
+}
+
+/** A sign of life from the driver (any request of theirs, a socket message). */
+export function markHeardFrom(tx: ZoneTx, id: string): DriverRecord {
+  const driver = tx.requireDriver(id);
+  return tx.putDriver({ ...driver, lastSeenAt: tx.now }, { durable: isPersistDue(tx, driver) });
+}
+
+/**
+ * A position report. A fix older than the one held is ignored (out-of-order delivery from a
+ * flaky network) but still counts as a sign of life. Availability never changes here.
+ */
+export function recordLocation(tx: ZoneTx, id: string, report: LocationBody): { driver: DriverRecord; applied: boolean } {
+  const driver = tx.requireDriver(id);
+  const recordedAt = report.recordedAt ? new Date(report.recordedAt).toISOString() : tx.nowIso;
+  const applied = !driver.location || Date.parse(recordedAt) >= Date.parse(driver.location.recordedAt);
+  const { recordedAt: _ignored, ...fix } = report;
+  const next = tx.putDriver(
+    {
+      ...driver,
+      lastSeenAt: tx.now,
+      location: applied ? { ...fix, recordedAt } : driver.location,
+    },
+    { durable: !driver.location || isPersistDue(tx, driver) },
+  );
+  if (isWatchedForSilence(next.availability)) ensureLivenessCheck(tx, next);
+  return { driver: next, applied };
+}
+
+function isPersistDue(tx: ZoneTx, driver: DriverRecord): boolean {
+  return tx.now - driver.savedAt >= LOCATION_PERSIST_INTERVAL_MS;
+}
+
+/**
+ * Hands a driver over to another zone. A busy driver stays until the delivery ends; the
+ * driver's timers here are dropped and re-created by the zone that admits it.
+ */
+export function departDriver(tx: ZoneTx, id: string, toZoneId: string): DriverRecord {
+  const driver = tx.requireDriver(id);
+  if (toZoneId === tx.zone.id) return driver;
+  if (driver.availability === "busy") throw conflict("Driver is busy and cannot move zones until the delivery ends");
+  tx.clearTimer("break_end", id);
+  tx.removeDriver(driver, toZoneId);
+  return driver;
+}
+
+/**
+ * Takes in a driver handed over by `departDriver`, keeping its availability and carrying its
+ * history rows not yet in D1 so the history read still sees them. Admitting twice is a no-op.
+ */
+export function admitMovedDriver(tx: ZoneTx, snapshot: DriverRecord, unflushedHistory: HistoryEntry[]): DriverRecord {
+  const present = tx.driver(snapshot.id);
+  if (present) return present;
+  tx.carryHistory(unflushedHistory);
+  const driver = tx.admitDriver({ ...snapshot, zoneId: tx.zone.id, updatedAt: tx.nowIso });
+  if (driver.availability === "on_break" && driver.availabilityUntil) {
+    tx.setTimer("break_end", driver.id, Date.parse(driver.availabilityUntil));
+  }
+  if (isWatchedForSilence(driver.availability)) ensureLivenessCheck(tx, driver);
+  return driver;
+}

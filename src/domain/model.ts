@@ -1,0 +1,130 @@
+/**
+ * What one zone object keeps: the records its rules read and write. Records are plain,
+ * serialisable data (stored as JSON in the zone's SQLite, passed over RPC) and are never
+ * mutated in place: a rule builds the next version and hands it to the ZoneTx.
+ */
+import type { AuditEventType } from "../contracts/audit";
+import type { ActorType, Coordinates } from "../contracts/common";
+import type { CustomerContact, DeliveryRequirements } from "../contracts/deliveries";
+import type { DriverLocation, VehicleType, ZonePreference } from "../contracts/drivers";
+import type { GeoJsonPolygon } from "../contracts/geojson";
+import type { Availability, DeliveryStatus } from "../contracts/statuses";
+import type { ZoneSettings } from "../contracts/zones";
+
+export interface Actor {
+  type: ActorType;
+  id: string | null;
+}
+
+export const SYSTEM: Actor = { type: "system", id: null };
+
+export interface ZoneConfig {
+  id: string;
+  orgId: string;
+  name: string;
+  polygon: GeoJsonPolygon;
+  priorityLevel: number;
+  minDriversOnline: number;
+  targetWaitTimeSeconds: number;
+  timezone: string;
+  settings: ZoneSettings;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface DriverRecord {
+  id: string;
+  orgId: string;
+  zoneId: string;
+  name: string;
+  phone: string;
+  vehicle: string;
+  vehicleType: VehicleType | null;
+  capabilities: string[];
+  rating: number;
+  availability: Availability;
+  /** End of a break; null otherwise. */
+  availabilityUntil: string | null;
+  availabilityReason: string | null;
+  availabilityChangedAt: string;
+  /** When the driver entered `available` (longest idle ranks first). */
+  idleSince: number | null;
+  /** Last time the driver was heard from (request, location, socket), epoch ms. */
+  lastSeenAt: number | null;
+  location: DriverLocation | null;
+  /** When this record was last written to storage (location ticks are kept in memory between). */
+  savedAt: number;
+  zonePreferences: Record<string, ZonePreference>;
+  /** Version of the last availability-history row (gap-free 1, 2, 3 … per driver). */
+  historyVersion: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface DeliveryRecord {
+  id: string;
+  orgId: string;
+  zoneId: string;
+  orderId: string;
+  sellerOrderId: string;
+  sellerId: string | null;
+  storeName: string;
+  pickup: Coordinates;
+  dropoff: Coordinates;
+  priority: number;
+  estimatedPrepTimeMinutes: number;
+  requirements: DeliveryRequirements;
+  customer: CustomerContact | null;
+  dispatch: "auto" | "manual";
+  status: DeliveryStatus;
+  /** Why the delivery reached its current status (cancel / fail / release reason). */
+  statusReason: string | null;
+  assignedDriverId: string | null;
+  trackingToken: string;
+  /** Version of the last audit event written for this delivery (gap-free 1, 2, 3 …). */
+  auditVersion: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** One row of the delivery audit trail, written in the same transaction as the change. */
+export interface AuditEntry {
+  id: string;
+  orgId: string;
+  zoneId: string;
+  deliveryId: string;
+  timestamp: string;
+  eventType: AuditEventType;
+  actorId: string | null;
+  actorType: ActorType;
+  details: Record<string, unknown>;
+  version: number;
+}
+
+/** One availability transition of a driver. */
+export interface HistoryEntry {
+  id: string;
+  orgId: string;
+  zoneId: string;
+  driverId: string;
+  fromState: Availability;
+  toState: Availability;
+  reason: string | null;
+  actorId: string | null;
+  actorType: ActorType;
+  timestamp: string;
+  version: number;
+}
+
+/** Timer kinds the zone's single alarm multiplexes (DESIGN.md "Timers"). */
+export type TimerKind = "break_end" | "liveness";
+
+export interface Timer {
+  kind: TimerKind;
+  ref: string;
+  dueAt: number;
+}
+
+export const timerKey = (kind: TimerKind, ref: string) => `${kind}:${ref}`;
+
+export const iso = (ms: number) => new Date(ms).toISOString();

@@ -1,0 +1,275 @@
+import { DurableObject } from "cloudflare:workers";
+import type { DeliveryStatus } from "../contracts/statuses";
+import type { LocationBody, ZonePreference } from "../contracts/drivers";
+import type { ZoneSettingsPatch } from "../contracts/zones";
+import type { AvailabilityCommand } from "../domain/availability-machine";
+import { type AvailabilityOptions, changeAvailability } from "../domain/availability-changes";
+import { type NewDelivery, acceptDelivery } from "../domain/delivery-intake";
+import { type DriverReportedStatus, cancelDelivery, reportDeliveryStatus } from "../domain/delivery-progress";
+import {
+  admitMovedDriver,
+  departDriver,
+  editDriverProfile,
+  setZonePreferences,
+  markHeardFrom,
+  recordLocation,
+  registerDriver,
+} from "../domain/driver-roster";
+import { notFound } from "../domain/errors";
+import type { Actor, AuditEntry, DeliveryRecord, DriverRecord, HistoryEntry, ZoneConfig } from "../domain/model";
+import { flushRetryDelayMs } from "../domain/outbox-retry";
+import { fireDueTimers } from "../domain/timers";
+import { configureZone, updateZoneSettings } from "../domain/zone-config";
+import { type ZoneLiveCounts, zoneLiveCounts } from "../domain/zone-health";
+import type { ZoneState } from "../domain/zone-state";
+import { type ZoneChanges, ZoneTx } from "../domain/zone-tx";
+import type { CreateDriverBody, DriverProfilePatch } from "../contracts/drivers";
+import type { Env } from "../worker/env";
+import { writeOutboxToD1 } from "./outbox-flusher";
+import { type ZoneResult, toZoneResult } from "./zone-result";
+import { type FlushSchedule, ZoneStore } from "./zone-store";
+
+export interface DriverDeparture {
+  driver: DriverRecord;
+  history: HistoryEntry[];
+}
+
+/** Outbox rows sent to D1 per batch. */
+const FLUSH_BATCH_SIZE = 200;
+
+/**
+ * One delivery zone of one org (named `<orgId>:<zoneId>`). It serialises every decision that
+ * must not race; each RPC runs one domain rule over a ZoneTx and commits its changes in one
+ * storage transaction before answering. No business rule lives here.
+ */
+export class ZoneDispatcher extends DurableObject<Env> {
+  private readonly store: ZoneStore;
+  private state!: ZoneState;
+  private flush: FlushSchedule = { dueAt: null, attempts: 0 };
+  private alarmAt: number | null = null;
+  private flushing: Promise<void> | null = null;
+  /** Where the outbox goes; tests swap it for a failing D1 to prove nothing is lost. */
+  outboxTarget: D1Database;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.store = new ZoneStore(ctx.storage);
+    this.outboxTarget = env.DB;
+    void ctx.blockConcurrencyWhile(async () => {
+      await this.store.migrate();
+      this.state = this.store.load();
+      this.flush = this.store.flushSchedule();
+      // A crash between a commit and its flush scheduling must not strand outbox rows.
+      if (this.flush.dueAt === null && this.store.outboxSize() > 0) this.flush = { dueAt: Date.now(), attempts: 0 };
+      this.alarmAt = await ctx.storage.getAlarm();
+      this.rearm();
+    });
+  }
+
+  // ── zone ────────────────────────────────────────────────────────────────────────────────
+
+  async configure(config: ZoneConfig): Promise<ZoneResult<ZoneConfig>> {
+    return toZoneResult(() => this.commitRule((tx) => configureZone(tx, config)));
+  }
+
+  async updateSettings(orgId: string, patch: ZoneSettingsPatch): Promise<ZoneResult<ZoneConfig>> {
+    return this.decide(orgId, (tx) => updateZoneSettings(tx, patch));
+  }
+
+  async liveCounts(orgId: string): Promise<ZoneResult<ZoneLiveCounts>> {
+    return this.read(orgId, () => zoneLiveCounts(this.state));
+  }
+
+  // ── drivers ─────────────────────────────────────────────────────────────────────────────
+
+  async createDriver(orgId: string, id: string, input: Omit<CreateDriverBody, "zoneId">): Promise<ZoneResult<DriverRecord>> {
+    return this.decide(orgId, (tx) => registerDriver(tx, id, input));
+  }
+
+  async getDriver(orgId: string, id: string): Promise<ZoneResult<DriverRecord>> {
+    return this.decide(orgId, (tx) => tx.requireDriver(id));
+  }
+
+  async listDrivers(orgId: string): Promise<ZoneResult<DriverRecord[]>> {
+    return this.read(orgId, () => [...this.state.drivers.values()]);
+  }
+
+  async editDriver(orgId: string, id: string, patch: DriverProfilePatch): Promise<ZoneResult<DriverRecord>> {
+    return this.decide(orgId, (tx) => editDriverProfile(tx, id, patch));
+  }
+
+  async setZonePreferences(
+    orgId: string,
+    id: string,
+    preferences: { zoneId: string; preference: ZonePreference }[],
+  ): Promise<ZoneResult<DriverRecord>> {
+    return this.decide(orgId, (tx) => setZonePreferences(tx, id, preferences));
+  }
+
+  async recordLocation(orgId: string, id: string, report: LocationBody): Promise<ZoneResult<{ applied: boolean; driver: DriverRecord }>> {
+    return this.decide(orgId, (tx) => recordLocation(tx, id, report));
+  }
+
+  async touchDriver(orgId: string, id: string): Promise<ZoneResult<DriverRecord>> {
+    return this.decide(orgId, (tx) => markHeardFrom(tx, id));
+  }
+
+  async changeAvailability(
+    orgId: string,
+    id: string,
+    command: AvailabilityCommand,
+    actor: Actor,
+    options: AvailabilityOptions = {},
+  ): Promise<ZoneResult<DriverRecord>> {
+    return this.decide(orgId, (tx) => changeAvailability(tx, id, command, actor, options));
+  }
+
+  /** History rows of a driver not yet in D1 (the read merges them with D1). */
+  async pendingHistory(orgId: string, driverId: string): Promise<ZoneResult<HistoryEntry[]>> {
+    return this.read(orgId, () => this.store.pendingFor("history", driverId));
+  }
+
+  /** First half of a zone move: the driver leaves, taking its unflushed history along. */
+  async departDriver(orgId: string, id: string, toZoneId: string): Promise<ZoneResult<DriverDeparture>> {
+    return this.decide(orgId, (tx) => ({ driver: departDriver(tx, id, toZoneId), history: this.store.pendingFor("history", id) }));
+  }
+
+  /** The driver as it left, to finish a move that was interrupted after `departDriver`. */
+  async departure(orgId: string, id: string): Promise<ZoneResult<DriverDeparture>> {
+    return this.read(orgId, () => {
+      const driver = this.store.departedSnapshot(id) ?? throwNotFound("Driver not found");
+      return { driver, history: this.store.pendingFor("history", id) };
+    });
+  }
+
+  /** Second half of a zone move (idempotent). */
+  async admitDriver(orgId: string, departure: DriverDeparture): Promise<ZoneResult<DriverRecord>> {
+    return this.decide(orgId, (tx) => admitMovedDriver(tx, departure.driver, departure.history));
+  }
+
+  // ── deliveries ──────────────────────────────────────────────────────────────────────────
+
+  async createDelivery(orgId: string, input: NewDelivery, actor: Actor): Promise<ZoneResult<DeliveryRecord>> {
+    return this.decide(orgId, (tx) => acceptDelivery(tx, input, actor));
+  }
+
+  async getDelivery(orgId: string, id: string): Promise<ZoneResult<DeliveryRecord>> {
+    return this.read(orgId, () => this.state.deliveries.get(id) ?? throwNotFound("Delivery not found"));
+  }
+
+  async cancelDelivery(orgId: string, id: string, reason: string, actor: Actor): Promise<ZoneResult<DeliveryRecord>> {
+    return this.decide(orgId, (tx) => cancelDelivery(tx, id, reason, actor));
+  }
+
+  async reportDeliveryStatus(
+    orgId: string,
+    driverId: string,
+    deliveryId: string,
+    status: DriverReportedStatus,
+    reason: string | null,
+  ): Promise<ZoneResult<DeliveryRecord>> {
+    return this.decide(orgId, (tx) => {
+      markHeardFrom(tx, driverId);
+      return reportDeliveryStatus(tx, driverId, deliveryId, status, reason);
+    });
+  }
+
+  /** Audit events of a delivery not yet in D1 (the read merges them with D1). */
+  async pendingAudit(orgId: string, deliveryId: string): Promise<ZoneResult<AuditEntry[]>> {
+    return this.read(orgId, () => this.store.pendingFor("audit", deliveryId));
+  }
+
+  // ── timers and the outbox ───────────────────────────────────────────────────────────────
+
+  override async alarm(): Promise<void> {
+    this.alarmAt = null;
+    if (this.state.zone) this.commitRule((tx) => fireDueTimers(tx));
+    if (this.flush.dueAt !== null && this.flush.dueAt <= Date.now()) await this.flushOutbox();
+    this.rearm();
+  }
+
+  /** Sends pending outbox rows to D1 now; answers how many rows are still waiting. */
+  async flushOutbox(): Promise<{ remaining: number }> {
+    if (!this.flushing) {
+      this.flushing = this.flushOnce().finally(() => {
+        this.flushing = null;
+      });
+    }
+    await this.flushing;
+    return { remaining: this.store.outboxSize() };
+  }
+
+  private async flushOnce(): Promise<void> {
+    const rows = this.store.outboxBatch(FLUSH_BATCH_SIZE);
+    const last = rows.at(-1);
+    if (!last) return this.scheduleFlush({ dueAt: null, attempts: 0 });
+    try {
+      await writeOutboxToD1(this.outboxTarget, rows);
+    } catch (error) {
+      const attempts = this.flush.attempts + 1;
+      console.warn(`outbox flush failed (attempt ${attempts}), retrying`, String(error));
+      return this.scheduleFlush({ dueAt: Date.now() + flushRetryDelayMs(attempts), attempts });
+    }
+    this.store.deleteOutboxThrough(last.seq);
+    this.scheduleFlush({ dueAt: this.store.outboxSize() > 0 ? Date.now() : null, attempts: 0 });
+  }
+
+  private scheduleFlush(schedule: FlushSchedule): void {
+    this.flush = schedule;
+    this.store.saveFlushSchedule(schedule);
+    this.rearm();
+  }
+
+  /** Keeps the one alarm at the earliest of every timer and the next flush. */
+  private rearm(): void {
+    const candidates = [this.state.nextDueAt(), this.flush.dueAt].filter((t): t is number => t !== null);
+    if (candidates.length === 0) return;
+    const earliest = Math.min(...candidates);
+    if (this.alarmAt !== null && this.alarmAt <= earliest) return;
+    this.alarmAt = earliest;
+    void this.ctx.storage.setAlarm(earliest);
+  }
+
+  // ── plumbing ────────────────────────────────────────────────────────────────────────────
+
+  /** Runs a rule for the caller's org and commits what it changed. */
+  private decide<T>(orgId: string, rule: (tx: ZoneTx) => T): ZoneResult<T> {
+    return toZoneResult(() => {
+      this.requireOrg(orgId);
+      return this.commitRule(rule);
+    });
+  }
+
+  private read<T>(orgId: string, view: () => T): ZoneResult<T> {
+    return toZoneResult(() => {
+      this.requireOrg(orgId);
+      return view();
+    });
+  }
+
+  private commitRule<T>(rule: (tx: ZoneTx) => T): T {
+    const tx = new ZoneTx(this.state, Date.now());
+    const value = rule(tx);
+    this.commit(tx.changes);
+    return value;
+  }
+
+  private commit(changes: ZoneChanges): void {
+    this.store.commit(changes);
+    this.state.apply(changes);
+    if ((changes.audit.length > 0 || changes.history.length > 0) && this.flush.dueAt === null) {
+      this.scheduleFlush({ dueAt: Date.now(), attempts: 0 });
+    } else {
+      this.rearm();
+    }
+  }
+
+  /** An object answers only for the org and zone it was configured with (tenancy). */
+  private requireOrg(orgId: string): void {
+    if (this.state.zone?.orgId !== orgId) throw notFound("Zone not found");
+  }
+}
+
+function throwNotFound(message: string): never {
+  throw notFound(message);
+}

@@ -1,0 +1,35 @@
+import { Hono } from "hono";
+import { except } from "hono/combine";
+import { createMiddleware } from "hono/factory";
+import type { AppEnv } from "./app-env";
+import { assertSecretConfigured, requireAuth, trackingToken } from "./auth";
+import { notFoundHandler, onError } from "./http-error";
+import { idempotency } from "./middleware/idempotency";
+import { rateLimit } from "./middleware/rate-limit";
+import { requestId } from "./middleware/request-id";
+import { securityHeaders } from "./middleware/security-headers";
+
+/** API.md: a production deploy without a real secret answers every request with a 500. */
+const secretConfigured = createMiddleware<AppEnv>(async (c, next) => {
+  assertSecretConfigured(c.env);
+  await next();
+});
+
+/**
+ * The edge pipeline around the API routes (paths relative to `/v2`):
+ * request id → security headers → secret check → health → auth → rate limit → idempotency.
+ *
+ * Tracking-token reads (`GET /v2/orders/:orderId/delivery-status` and `.../ws` with `?token=`
+ * and no Authorization header, see `trackingToken`) skip `requireAuth`: no `caller` is set and
+ * the route must verify `trackingToken(c)` itself. They are rate limited per token.
+ */
+export function createApp(routes: Hono<AppEnv>): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  app.use("*", requestId, securityHeaders, secretConfigured);
+  app.get("/v2/health", (c) => c.json({ status: "ok", time: new Date().toISOString() }));
+  app.use("/v2/*", except((c) => trackingToken(c) !== undefined, requireAuth), rateLimit, idempotency);
+  app.route("/v2", routes);
+  app.onError(onError);
+  app.notFound(notFoundHandler);
+  return app;
+}

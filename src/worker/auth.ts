@@ -1,0 +1,101 @@
+import { errors, jwtVerify } from "jose";
+import type { Context } from "hono";
+import { createMiddleware } from "hono/factory";
+import { z } from "zod";
+import { Role, Uuid } from "../contracts/common";
+import type { AppEnv, Caller } from "./app-env";
+import type { Env } from "./env";
+import { ApiError, unauthorized } from "./http-error";
+
+/** The secret of wrangler.toml's local vars; it must never sign production tokens. */
+export const DEV_JWT_SECRET = "local-dev-secret-do-not-use-in-production";
+
+/** With a guessable or absent secret anyone could mint tokens, so production refuses to serve. */
+export function assertSecretConfigured(env: Env): void {
+  if (env.ENVIRONMENT !== "production") return;
+  if (!env.JWT_SECRET || env.JWT_SECRET === DEV_JWT_SECRET) {
+    throw new ApiError(500, "JWT secret is not configured");
+  }
+}
+
+const Claims = z.object({ sub: Uuid, role: Role, org: Uuid });
+
+const encoder = new TextEncoder();
+
+/** Verifies an HS256 token of this service and returns who is calling; any flaw is a 401. */
+export async function verifyToken(env: Env, token: string): Promise<Caller> {
+  assertSecretConfigured(env);
+  let payload: unknown;
+  try {
+    ({ payload } = await jwtVerify(token, encoder.encode(env.JWT_SECRET ?? DEV_JWT_SECRET), {
+      algorithms: ["HS256"],
+      issuer: env.JWT_ISSUER || "dispatch",
+      audience: env.JWT_AUDIENCE || "dispatch-api",
+      requiredClaims: ["exp"],
+      clockTolerance: 30,
+    }));
+  } catch (err) {
+    throw unauthorized(whyRejected(err));
+  }
+  const claims = Claims.safeParse(payload);
+  if (!claims.success) {
+    const claim = claims.error.issues[0]?.path.join(".") || "payload";
+    throw unauthorized(`invalid "${claim}" claim`);
+  }
+  return claims.data;
+}
+
+function whyRejected(err: unknown): string {
+  if (err instanceof errors.JWTExpired) return "token expired";
+  if (err instanceof errors.JWTClaimValidationFailed) return `invalid "${err.claim}" claim`;
+  if (err instanceof errors.JOSEAlgNotAllowed) return "token algorithm not allowed";
+  if (err instanceof errors.JWSSignatureVerificationFailed) return "invalid token signature";
+  return "malformed token";
+}
+
+/** The token of an `Authorization: Bearer <token>` header, if that is what the header holds. */
+export function bearerToken(header: string | undefined): string | undefined {
+  const match = header?.match(/^Bearer\s+(\S+)\s*$/i);
+  return match?.[1];
+}
+
+/**
+ * Browsers cannot set headers on a WebSocket, so API.md lets them send the token as the
+ * subprotocol `bearer.<token>` (next to `dispatch.v2`).
+ */
+export function subprotocolToken(header: string | undefined): string | undefined {
+  for (const protocol of header?.split(",") ?? []) {
+    const trimmed = protocol.trim();
+    if (trimmed.startsWith("bearer.") && trimmed.length > "bearer.".length) return trimmed.slice("bearer.".length);
+  }
+  return undefined;
+}
+
+const TRACKING_ROUTE = /^\/v2\/orders\/[^/]+\/(?:delivery-status|ws)$/;
+
+/**
+ * The customer's tracking token when this request authenticates by it instead of a JWT:
+ * a GET of an order's delivery-status or ws route with `?token=` and no Authorization header.
+ * `requireAuth` is skipped for exactly these requests; the route must check the token itself.
+ */
+export function trackingToken(c: Context): string | undefined {
+  if (c.req.method !== "GET" || c.req.header("Authorization") !== undefined) return undefined;
+  if (!TRACKING_ROUTE.test(c.req.path)) return undefined;
+  return c.req.query("token") || undefined;
+}
+
+/** The JWT a request presents: its Authorization header, or a WebSocket's `bearer.` subprotocol. */
+function presentedToken(c: Context): string | undefined {
+  const authorization = c.req.header("Authorization");
+  if (authorization !== undefined) return bearerToken(authorization);
+  if (c.req.header("Upgrade")?.toLowerCase() !== "websocket") return undefined;
+  return subprotocolToken(c.req.header("Sec-WebSocket-Protocol"));
+}
+
+/** Sets `caller` from the presented token; a missing or invalid one is a 401. */
+export const requireAuth = createMiddleware<AppEnv>(async (c, next) => {
+  const token = presentedToken(c);
+  if (!token) throw unauthorized("missing bearer token");
+  c.set("caller", await verifyToken(c.env, token));
+  await next();
+});

@@ -1,0 +1,67 @@
+import type { DeliveryView } from "../contracts/deliveries";
+import type { DriverView } from "../contracts/drivers";
+import type { ZoneView } from "../contracts/zones";
+import type { DeliveryRecord, DriverRecord, ZoneConfig } from "../domain/model";
+import { iso } from "../domain/model";
+import { maskPhone } from "../domain/phone";
+import type { Caller } from "./app-env";
+
+/** API shapes of the zone's records: what each reader may see, nothing internal. */
+
+export function zoneView(zone: ZoneConfig): ZoneView {
+  const { orgId: _org, ...view } = zone;
+  return view;
+}
+
+/** The phone is shown whole only to the driver itself and to admins. */
+export function driverView(driver: DriverRecord, reader: Caller): DriverView {
+  const seesPhone = reader.role === "admin" || reader.sub === driver.id;
+  return {
+    id: driver.id,
+    zoneId: driver.zoneId,
+    name: driver.name,
+    phone: seesPhone ? driver.phone : maskPhone(driver.phone),
+    vehicle: driver.vehicle,
+    vehicleType: driver.vehicleType,
+    capabilities: driver.capabilities,
+    rating: driver.rating,
+    availability: driver.availability,
+    availabilityUntil: driver.availabilityUntil,
+    availabilityReason: driver.availabilityReason,
+    location: driver.location,
+    lastSeenAt: driver.lastSeenAt === null ? null : iso(driver.lastSeenAt),
+    zonePreferences: Object.entries(driver.zonePreferences).map(([zoneId, preference]) => ({ zoneId, preference })),
+    createdAt: driver.createdAt,
+    updatedAt: driver.updatedAt,
+  };
+}
+
+/** `<PUBLIC_BASE_URL or request origin>/track/<orderId>?token=<trackingToken>` (API.md). */
+export function trackingUrl(baseUrl: string, delivery: DeliveryRecord): string {
+  return `${baseUrl.replace(/\/+$/, "")}/track/${encodeURIComponent(delivery.orderId)}?token=${delivery.trackingToken}`;
+}
+
+export function deliveryView(delivery: DeliveryRecord, baseUrl: string): DeliveryView {
+  return {
+    id: delivery.id,
+    zoneId: delivery.zoneId,
+    orderId: delivery.orderId,
+    sellerOrderId: delivery.sellerOrderId,
+    sellerId: delivery.sellerId,
+    storeName: delivery.storeName,
+    pickup: delivery.pickup,
+    dropoff: delivery.dropoff,
+    priority: delivery.priority,
+    estimatedPrepTimeMinutes: delivery.estimatedPrepTimeMinutes,
+    requirements: delivery.requirements,
+    customer: delivery.customer,
+    dispatch: delivery.dispatch,
+    status: delivery.status,
+    statusReason: delivery.statusReason,
+    assignedDriverId: delivery.assignedDriverId,
+    trackingToken: delivery.trackingToken,
+    trackingUrl: trackingUrl(baseUrl, delivery),
+    createdAt: delivery.createdAt,
+    updatedAt: delivery.updatedAt,
+  };
+}

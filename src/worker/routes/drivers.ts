@@ -1,0 +1,109 @@
+import { Hono } from "hono";
+import { ReasonBody } from "../../contracts/availability";
+import {
+  CreateDriverBody,
+  DriverListQuery,
+  DriverParams,
+  LocationBody,
+  PatchDriverBody,
+  ZonePreferencesBody,
+} from "../../contracts/drivers";
+import type { AppEnv } from "../app-env";
+import { forgetEntries, pointDriverTo, registerDriverEntry } from "../directory";
+import { notFound } from "../http-error";
+import { allow, selfOr } from "../middleware/authorize";
+import { driverView } from "../presenters";
+import { body, params, query } from "../validation";
+import { callDriverZone, moveAvailability, unwrap, zoneStub } from "../zone-client";
+import { listZones, requireZone } from "../zone-registry";
+
+export const driverRoutes = new Hono<AppEnv>()
+  .post("/admin/drivers", body(CreateDriverBody), allow("admin"), async (c) => {
+    const { zoneId, ...input } = c.req.valid("json");
+    const caller = c.get("caller");
+    await requireZone(c.env.DB, caller.org, zoneId);
+    const id = crypto.randomUUID();
+    await registerDriverEntry(c.env.DB, caller.org, zoneId, id);
+    const created = await zoneStub(c.env, caller.org, zoneId)
+      .createDriver(caller.org, id, input)
+      .catch((error: unknown) => ({ ok: false as const, thrown: error }));
+    if (!created.ok) {
+      await forgetEntries(c.env.DB, caller.org, [{ kind: "driver", ref: id }]);
+      if ("thrown" in created) throw created.thrown;
+    }
+    return c.json(driverView(unwrap(created), caller), 201);
+  })
+  .get("/drivers", query(DriverListQuery), allow("ops", "admin"), async (c) => {
+    const { zoneId, availability, limit } = c.req.valid("query");
+    const caller = c.get("caller");
+    const zoneIds = zoneId
+      ? [(await requireZone(c.env.DB, caller.org, zoneId)).id]
+      : (await listZones(c.env.DB, caller.org)).map((z) => z.id);
+    const perZone = await Promise.all(
+      zoneIds.map(async (id) => unwrap(await zoneStub(c.env, caller.org, id).listDrivers(caller.org))),
+    );
+    const drivers = perZone
+      .flat()
+      .filter((d) => !availability || d.availability === availability)
+      .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id))
+      .slice(0, limit);
+    return c.json({ drivers: drivers.map((d) => driverView(d, caller)) });
+  })
+  .get("/drivers/:id", params(DriverParams), selfOr("id", "ops", "admin"), async (c) => {
+    const caller = c.get("caller");
+    const { id } = c.req.valid("param");
+    const driver = await callDriverZone(c.env, caller.org, id, (zone) => zone.getDriver(caller.org, id));
+    return c.json(driverView(driver, caller));
+  })
+  .patch("/admin/drivers/:id", params(DriverParams), body(PatchDriverBody), allow("admin"), async (c) => {
+    const caller = c.get("caller");
+    const { id } = c.req.valid("param");
+    const { zoneId, ...profile } = c.req.valid("json");
+    if (zoneId) {
+      await requireZone(c.env.DB, caller.org, zoneId);
+      // Leave, arrive, then re-point the directory; a request that lands in between is
+      // redirected by the old zone (see callDriverZone), so the driver is never in two zones.
+      const departure = await callDriverZone(c.env, caller.org, id, (zone) => zone.departDriver(caller.org, id, zoneId));
+      unwrap(await zoneStub(c.env, caller.org, zoneId).admitDriver(caller.org, departure));
+      await pointDriverTo(c.env.DB, caller.org, id, zoneId);
+    }
+    const driver = await callDriverZone(c.env, caller.org, id, (zone) =>
+      Object.keys(profile).length > 0 ? zone.editDriver(caller.org, id, profile) : zone.getDriver(caller.org, id),
+    );
+    return c.json(driverView(driver, caller));
+  })
+  .put(
+    "/drivers/:id/zone-preferences",
+    params(DriverParams),
+    body(ZonePreferencesBody),
+    selfOr("id", "ops", "admin"),
+    async (c) => {
+      const caller = c.get("caller");
+      const { id } = c.req.valid("param");
+      const { preferences } = c.req.valid("json");
+      const known = new Set((await listZones(c.env.DB, caller.org)).map((z) => z.id));
+      const unknown = preferences.find((p) => !known.has(p.zoneId));
+      if (unknown) throw notFound(`Zone ${unknown.zoneId} not found`);
+      const driver = await callDriverZone(c.env, caller.org, id, (zone) =>
+        zone.setZonePreferences(caller.org, id, preferences),
+      );
+      return c.json({ driverId: id, preferences: driverView(driver, caller).zonePreferences });
+    },
+  )
+  .post("/drivers/:id/location", params(DriverParams), body(LocationBody), selfOr("id", "ops", "admin"), async (c) => {
+    const caller = c.get("caller");
+    const { id } = c.req.valid("param");
+    const report = c.req.valid("json");
+    const { applied, driver } = await callDriverZone(c.env, caller.org, id, (zone) =>
+      zone.recordLocation(caller.org, id, report),
+    );
+    return c.json({ success: true, driverId: id, applied, location: driver.location });
+  })
+  .post("/admin/drivers/:id/pause", params(DriverParams), body(ReasonBody), allow("ops", "admin"), async (c) => {
+    const driver = await moveAvailability(c, c.req.valid("param").id, "pause", { reason: c.req.valid("json").reason });
+    return c.json({ success: true, status: driver.availability, driverId: driver.id });
+  })
+  .post("/admin/drivers/:id/unpause", params(DriverParams), body(ReasonBody), allow("ops", "admin"), async (c) => {
+    const driver = await moveAvailability(c, c.req.valid("param").id, "unpause", { reason: c.req.valid("json").reason });
+    return c.json({ success: true, status: driver.availability, driverId: driver.id });
+  });

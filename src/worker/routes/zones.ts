@@ -1,0 +1,56 @@
+import { Hono } from "hono";
+import { z } from "zod";
+import { CreateZoneBody, ZoneParams, ZoneSettingsPatch } from "../../contracts/zones";
+import type { ZoneConfig } from "../../domain/model";
+import { resolveZoneSettings } from "../../domain/zone-config";
+import type { AppEnv } from "../app-env";
+import { allow } from "../middleware/authorize";
+import { zoneView } from "../presenters";
+import { body, params, query } from "../validation";
+import { unwrap, zoneStub } from "../zone-client";
+import { forgetZones } from "../zone-locator";
+import { listZones, requireZone, saveZone } from "../zone-registry";
+
+export const zoneRoutes = new Hono<AppEnv>()
+  .post("/admin/zones", body(CreateZoneBody), allow("admin"), async (c) => {
+    const input = c.req.valid("json");
+    const { org } = c.get("caller");
+    const now = new Date().toISOString();
+    const zone: ZoneConfig = {
+      ...input,
+      id: crypto.randomUUID(),
+      orgId: org,
+      settings: resolveZoneSettings(input.settings),
+      createdAt: now,
+      updatedAt: now,
+    };
+    // The object first: a zone listed in D1 is always one its object knows.
+    unwrap(await zoneStub(c.env, org, zone.id).configure(zone));
+    await saveZone(c.env.DB, zone);
+    forgetZones(org);
+    return c.json(zoneView(zone), 201);
+  })
+  .get("/admin/zones", query(z.strictObject({})), allow("ops", "admin"), async (c) => {
+    const zones = await listZones(c.env.DB, c.get("caller").org);
+    return c.json({ zones: zones.map(zoneView) });
+  })
+  .get("/admin/zones/:zoneId", params(ZoneParams), allow("ops", "admin"), async (c) => {
+    const { org } = c.get("caller");
+    const zone = await requireZone(c.env.DB, org, c.req.valid("param").zoneId);
+    const health = unwrap(await zoneStub(c.env, org, zone.id).liveCounts(org));
+    return c.json({ ...zoneView(zone), health });
+  })
+  .patch(
+    "/admin/zones/:zoneId/settings",
+    params(ZoneParams),
+    body(ZoneSettingsPatch),
+    allow("admin"),
+    async (c) => {
+      const { org } = c.get("caller");
+      const zone = await requireZone(c.env.DB, org, c.req.valid("param").zoneId);
+      const updated = unwrap(await zoneStub(c.env, org, zone.id).updateSettings(org, c.req.valid("json")));
+      await saveZone(c.env.DB, updated);
+      forgetZones(org);
+      return c.json(updated.settings);
+    },
+  );

@@ -1,0 +1,70 @@
+import type { Context } from "hono";
+import type { AvailabilityOptions } from "../domain/availability-changes";
+import type { AvailabilityCommand } from "../domain/availability-machine";
+import { DomainError } from "../domain/errors";
+import type { DriverRecord } from "../domain/model";
+import type { ZoneResult } from "../durable-objects/zone-result";
+import { locate, pointDriverTo } from "./directory";
+import type { AppEnv } from "./app-env";
+import { actorOf } from "./caller";
+import type { Env } from "./env";
+import { conflict, notFound } from "./http-error";
+
+/** The zone object of one org's zone; the org is part of the name, so tenants never share one. */
+export function zoneStub(env: Env, orgId: string, zoneId: string) {
+  return env.ZONES.getByName(`${orgId}:${zoneId}`);
+}
+
+export type ZoneStub = ReturnType<typeof zoneStub>;
+
+/** A zone's answer, or its refusal re-thrown for the error handler to map onto a status. */
+export function unwrap<T>(result: ZoneResult<T>): T {
+  if (result.ok) return result.value;
+  throw new DomainError(result.error.kind, result.error.message);
+}
+
+export async function deliveryZone(env: Env, orgId: string, deliveryId: string): Promise<ZoneStub> {
+  const entry = await locate(env.DB, orgId, "delivery", deliveryId);
+  if (!entry) throw notFound("Delivery not found");
+  return zoneStub(env, orgId, entry.zoneId);
+}
+
+/** Moves of one request may chase: a driver moved twice while we looked. */
+const MAX_HOPS = 3;
+
+/**
+ * Calls the zone holding a driver. When the directory still names the zone the driver left,
+ * that zone says where it went: the move is completed (idempotently) and the call follows.
+ */
+export async function callDriverZone<T>(
+  env: Env,
+  orgId: string,
+  driverId: string,
+  call: (zone: ZoneStub) => Promise<ZoneResult<T>>,
+): Promise<T> {
+  const entry = await locate(env.DB, orgId, "driver", driverId);
+  if (!entry) throw notFound("Driver not found");
+  let zoneId = entry.zoneId;
+  for (let hop = 0; hop < MAX_HOPS; hop++) {
+    const result = await call(zoneStub(env, orgId, zoneId));
+    if (result.ok || !result.error.movedTo) return unwrap(result);
+    const from = zoneStub(env, orgId, zoneId);
+    zoneId = result.error.movedTo;
+    unwrap(await zoneStub(env, orgId, zoneId).admitDriver(orgId, unwrap(await from.departure(orgId, driverId))));
+    await pointDriverTo(env.DB, orgId, driverId, zoneId);
+  }
+  throw conflict("Driver is moving between zones; retry the request");
+}
+
+/** Applies an availability command to a driver on behalf of the caller. */
+export function moveAvailability(
+  c: Context<AppEnv>,
+  driverId: string,
+  command: AvailabilityCommand,
+  options: AvailabilityOptions,
+): Promise<DriverRecord> {
+  const caller = c.get("caller");
+  return callDriverZone(c.env, caller.org, driverId, (zone) =>
+    zone.changeAvailability(caller.org, driverId, command, actorOf(caller), options),
+  );
+}

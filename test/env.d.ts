@@ -1,0 +1,11 @@
+import type { D1Migration } from "cloudflare:test";
+import type { Env as WorkerEnv } from "../src/worker/env";
+
+declare global {
+  namespace Cloudflare {
+    /** `env` of "cloudflare:workers" in tests: the Worker's bindings plus test-only ones. */
+    interface Env extends WorkerEnv {
+      TEST_MIGRATIONS: D1Migration[];
+    }
+  }
+}
