@@ -8,7 +8,8 @@
 //  5. forward SIGINT / SIGTERM / SIGHUP to wrangler and exit with its exit code.
 //
 // Env: PORT (default 8787), DISPATCH_STATE_DIR (local D1 / Durable Object state, default
-// .wrangler/state), DISPATCH_SEED=0 to skip the demo data, DISPATCH_READY_TIMEOUT_SECONDS (120).
+// .wrangler/state), DISPATCH_SEED=0 to skip the demo data, DISPATCH_READY_TIMEOUT_SECONDS (120),
+// DISPATCH_INSPECTOR_PORT (wrangler's DevTools port; 0 = any free port).
 // Only Node built-ins and jose.
 
 import { spawn } from "node:child_process";
@@ -109,6 +110,9 @@ for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) process.on(signal, onSigna
 // ---- 1. migrations ---------------------------------------------------------------------------
 
 const persistArgs = ["--persist-to", STATE_DIR];
+// DevTools inspector: wrangler's default is 9229 (or a free one); 0 = any free port, which avoids
+// a race on 9229 when several servers start at the same moment (the end-to-end tests use 0).
+const inspectorArgs = process.env.DISPATCH_INSPECTOR_PORT ? ["--inspector-port", process.env.DISPATCH_INSPECTOR_PORT] : [];
 const migrationsDir = path.join(ROOT, "migrations");
 const hasMigrations = existsSync(migrationsDir) && readdirSync(migrationsDir).some((f) => f.endsWith(".sql"));
 
@@ -136,6 +140,7 @@ run(
     "--port",
     String(PORT),
     ...persistArgs,
+    ...inspectorArgs,
     "--show-interactive-dev-session=false",
   ],
   {

@@ -166,11 +166,10 @@ function distanceToSegmentDeg(
   const dLon = lon2 - lon1;
   const dLat = lat2 - lat1;
   const lengthSquared = dLon * dLon + dLat * dLat;
-  // Where the perpendicular from the point lands, clamped to the segment's ends.
-  const along =
-    lengthSquared === 0
-      ? 0
-      : Math.min(1, Math.max(0, ((point.lon - lon1) * dLon + (point.lat - lat1) * dLat) / lengthSquared));
+  const projection = ((point.lon - lon1) * dLon + (point.lat - lat1) * dLat) / lengthSquared;
+  // Where the perpendicular from the point lands, clamped to the segment's ends; a
+  // zero-length segment (a repeated vertex) is just its start.
+  const along = lengthSquared === 0 ? 0 : Math.min(1, Math.max(0, projection));
   return Math.hypot(point.lon - (lon1 + along * dLon), point.lat - (lat1 + along * dLat));
 }
 

@@ -11,6 +11,9 @@ import type { GeoJsonPolygon } from "../contracts/geojson";
 import type { Availability, DeliveryStatus } from "../contracts/statuses";
 import type { ZoneSettings } from "../contracts/zones";
 
+/** Audit details: plain JSON, stored in D1 as they are. */
+export type JsonObject = Record<string, unknown>;
+
 export interface Actor {
   type: ActorType;
   id: string | null;
@@ -97,7 +100,7 @@ export interface AuditEntry {
   eventType: AuditEventType;
   actorId: string | null;
   actorType: ActorType;
-  details: Record<string, unknown>;
+  details: JsonObject;
   version: number;
 }
 

@@ -7,6 +7,7 @@ import {
   type DeliveryRecord,
   type DriverRecord,
   type HistoryEntry,
+  type JsonObject,
   type Timer,
   type TimerKind,
   type ZoneConfig,
@@ -139,7 +140,7 @@ export class ZoneTx {
   }
 
   /** Appends the delivery's next audit event; its version is one more than the last. */
-  audit(deliveryId: string, eventType: AuditEventType, details: Record<string, unknown>, actor: Actor): AuditEntry {
+  audit(deliveryId: string, eventType: AuditEventType, details: JsonObject, actor: Actor): AuditEntry {
     const delivery = this.requireDelivery(deliveryId);
     const version = delivery.auditVersion + 1;
     this.putDelivery({ ...delivery, auditVersion: version });

@@ -10,7 +10,14 @@ import {
 } from "../../src/domain/availability-machine";
 import { DomainError } from "../../src/domain/errors";
 
-const STATES: Availability[] = ["available", "busy", "on_break", "shift_ended", "offline", "paused"];
+const STATES: Availability[] = [
+  "available",
+  "busy",
+  "on_break",
+  "shift_ended",
+  "offline",
+  "paused",
+];
 const COMMANDS: AvailabilityCommand[] = [
   "resume",
   "take_break",

@@ -48,16 +48,19 @@ function thrownBy(action: () => unknown): unknown {
 }
 
 /** A requested move: any status, or (mostly, so walks get deep) a legal one picked by index. */
+const anyMove = fc.record({ kind: fc.constant("any" as const), to: fc.constantFrom(...STATUSES) });
+const legalMove = fc.record({ kind: fc.constant("legal" as const), pick: fc.nat({ max: 11 }) });
 const requestedMove = fc.oneof(
-  { arbitrary: fc.record({ kind: fc.constant("any" as const), to: fc.constantFrom(...STATUSES) }), weight: 1 },
-  { arbitrary: fc.record({ kind: fc.constant("legal" as const), pick: fc.nat({ max: 11 }) }), weight: 3 },
+  { arbitrary: anyMove, weight: 1 },
+  { arbitrary: legalMove, weight: 3 },
 );
 
 describe("delivery status machine", () => {
   it("permits exactly the listed moves for every pair", () => {
     for (const from of STATUSES) {
       for (const to of STATUSES) {
-        expect(canMoveDelivery(from, to), `${from} -> ${to}`).toBe(LEGAL_MOVES.has(`${from}>${to}`));
+        const legal = LEGAL_MOVES.has(`${from}>${to}`);
+        expect(canMoveDelivery(from, to), `${from} -> ${to}`).toBe(legal);
       }
     }
   });
@@ -100,8 +103,11 @@ describe("delivery status machine", () => {
         let status: DeliveryStatus = "ready";
         for (const move of moves) {
           const targets = legalTargets(status);
+          // A terminal state has no legal targets: a "legal" pick there tries to escape it.
           const to =
-            move.kind === "any" ? move.to : (targets[move.pick % Math.max(1, targets.length)] ?? "ready");
+            move.kind === "any"
+              ? move.to
+              : (targets[move.pick % Math.max(1, targets.length)] ?? "ready");
           const allowed = canMoveDelivery(status, to);
           expect(allowed).toBe(LEGAL_MOVES.has(`${status}>${to}`));
           if (allowed) expect(() => assertDeliveryMove(status, to)).not.toThrow();

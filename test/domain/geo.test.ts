@@ -31,7 +31,8 @@ function segmentDistance(p: number[], a: number[], b: number[]): number {
   const [ax = 0, ay = 0] = a;
   const [bx = 0, by = 0] = b;
   const lengthSquared = (bx - ax) ** 2 + (by - ay) ** 2;
-  const t = Math.max(0, Math.min(1, ((px - ax) * (bx - ax) + (py - ay) * (by - ay)) / lengthSquared));
+  const projection = ((px - ax) * (bx - ax) + (py - ay) * (by - ay)) / lengthSquared;
+  const t = Math.max(0, Math.min(1, projection));
   return Math.hypot(px - (ax + t * (bx - ax)), py - (ay + t * (by - ay)));
 }
 
@@ -43,7 +44,8 @@ const nearAnyEdge = (p: number[], rings: number[][][]) =>
 
 describe("haversineKm", () => {
   it("measures two Bengaluru points about 1.55 km apart", () => {
-    // By hand, flat-earth over 0.01°: 111.195 km/° × hypot(0.01, 0.01 × cos 12.905°) = 1.5528 km.
+    // By hand, flat earth over 0.01°:
+    // 111.195 km/° × hypot(0.01, 0.01 × cos 12.905°) = 1.5528 km.
     const distance = haversineKm({ lat: 12.9, lon: 77.6 }, { lat: 12.91, lon: 77.61 });
     expect(Math.abs(distance - 1.5528)).toBeLessThan(0.01);
     // Spherical law of cosines, an independent formula for the same sphere.
@@ -224,7 +226,8 @@ describe("pointInPolygon", () => {
         [77.6, 12.9],
       ],
     ];
-    expect(pointInPolygon({ lon: (77.6 + 77.7) / 2, lat: (12.9 + 12.95) / 2 }, triangle)).toBe(true);
+    const midpoint = { lon: (77.6 + 77.7) / 2, lat: (12.9 + 12.95) / 2 };
+    expect(pointInPolygon(midpoint, triangle)).toBe(true);
     expect(pointInPolygon({ lon: 77.65 + 1e-6, lat: 12.925 }, triangle)).toBe(false);
   });
 
@@ -394,7 +397,12 @@ describe("boundingBox", () => {
       [77.55, 13],
       [77.6, 12.9],
     ];
-    expect(boundingBox([ring])).toEqual({ minLat: 12.9, maxLat: 13.05, minLon: 77.55, maxLon: 77.7 });
+    expect(boundingBox([ring])).toEqual({
+      minLat: 12.9,
+      maxLat: 13.05,
+      minLon: 77.55,
+      maxLon: 77.7,
+    });
   });
 
   it("refuses a polygon without an outer ring", () => {

@@ -112,6 +112,7 @@ beforeAll(async () => {
       ...process.env,
       PORT: String(port),
       DISPATCH_STATE_DIR: stateDir,
+      DISPATCH_INSPECTOR_PORT: "0", // no race on 9229 with another server starting at once
       WRANGLER_SEND_METRICS: "false",
       CLOUDFLARE_CF_FETCH_ENABLED: "false",
       FORCE_COLOR: "0",

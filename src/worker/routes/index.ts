@@ -1,5 +1,13 @@
 import { Hono } from "hono";
 import type { AppEnv } from "../app-env";
+import { availabilityRoutes } from "./availability";
+import { deliveryRoutes } from "./deliveries";
+import { driverRoutes } from "./drivers";
+import { zoneRoutes } from "./zones";
 
-/** Placeholder until the API routes land; paths are relative to `/v2`. */
-export const routes = new Hono<AppEnv>();
+/** Every API route, relative to `/v2` (see createApp for the pipeline around them). */
+export const routes = new Hono<AppEnv>()
+  .route("/", zoneRoutes)
+  .route("/", driverRoutes)
+  .route("/", availabilityRoutes)
+  .route("/", deliveryRoutes);

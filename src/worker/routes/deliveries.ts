@@ -1,0 +1,95 @@
+import { Hono } from "hono";
+import {
+  CancelDeliveryBody,
+  CreateDeliveryBody,
+  DeliveryParams,
+  DriverDeliveryParams,
+  DriverDeliveryStatusBody,
+} from "../../contracts/deliveries";
+import { pointInPolygon } from "../../domain/geo";
+import type { AuditEntry } from "../../domain/model";
+import type { AppEnv } from "../app-env";
+import { actorOf, publicBaseUrl } from "../caller";
+import { forgetEntries, registerDeliveryEntries } from "../directory";
+import { unprocessable } from "../http-error";
+import { allow, selfOr } from "../middleware/authorize";
+import { deliveryView } from "../presenters";
+import { readAudit } from "../trail-reads";
+import { body, params } from "../validation";
+import { deliveryZone, unwrap, zoneStub } from "../zone-client";
+import { zoneForPoint } from "../zone-locator";
+import { requireZone } from "../zone-registry";
+
+/** An unguessable, URL-safe bearer secret for one delivery's customer (256 bits). */
+function newTrackingToken(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(32));
+  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+export const deliveryRoutes = new Hono<AppEnv>()
+  .post("/deliveries", body(CreateDeliveryBody), allow("service", "ops", "admin"), async (c) => {
+    const { zoneId: requestedZone, orderId, ...input } = c.req.valid("json");
+    const caller = c.get("caller");
+    const zone = requestedZone
+      ? await requireZone(c.env.DB, caller.org, requestedZone)
+      : await zoneForPoint(c.env.DB, caller.org, input.pickup);
+    if (!zone) throw unprocessable("The pickup point is inside no zone of this organization");
+    if (!pointInPolygon(input.pickup, zone.polygon.coordinates)) {
+      throw unprocessable("The pickup point is outside the requested zone");
+    }
+    const id = crypto.randomUUID();
+    const resolvedOrderId = orderId ?? input.sellerOrderId;
+    await registerDeliveryEntries(c.env.DB, caller.org, zone.id, id, resolvedOrderId);
+    const created = await zoneStub(c.env, caller.org, zone.id)
+      .createDelivery(caller.org, { ...input, id, orderId: resolvedOrderId, trackingToken: newTrackingToken() }, actorOf(caller))
+      .catch((error: unknown) => ({ ok: false as const, thrown: error }));
+    if (!created.ok) {
+      await forgetEntries(c.env.DB, caller.org, [
+        { kind: "delivery", ref: id },
+        { kind: "order", ref: resolvedOrderId },
+      ]);
+      if ("thrown" in created) throw created.thrown;
+    }
+    return c.json(deliveryView(unwrap(created), publicBaseUrl(c)), 201);
+  })
+  .get("/admin/deliveries/:id", params(DeliveryParams), allow("ops", "admin"), async (c) => {
+    const { org } = c.get("caller");
+    const { id } = c.req.valid("param");
+    const zone = await deliveryZone(c.env, org, id);
+    return c.json(deliveryView(unwrap(await zone.getDelivery(org, id)), publicBaseUrl(c)));
+  })
+  .get("/admin/deliveries/:id/audit", params(DeliveryParams), allow("ops", "admin"), async (c) => {
+    const { org } = c.get("caller");
+    const { id } = c.req.valid("param");
+    const zone = await deliveryZone(c.env, org, id);
+    // RPC typing cannot express `unknown` detail values; the rows are AuditEntry as written.
+    const pending = unwrap(await zone.pendingAudit(org, id)) as AuditEntry[];
+    return c.json(await readAudit(c.env.DB, org, id, pending));
+  })
+  .post(
+    "/deliveries/:id/cancel",
+    params(DeliveryParams),
+    body(CancelDeliveryBody),
+    allow("service", "ops", "admin"),
+    async (c) => {
+      const caller = c.get("caller");
+      const { id } = c.req.valid("param");
+      const zone = await deliveryZone(c.env, caller.org, id);
+      const delivery = unwrap(await zone.cancelDelivery(caller.org, id, c.req.valid("json").reason, actorOf(caller)));
+      return c.json(deliveryView(delivery, publicBaseUrl(c)));
+    },
+  )
+  .post(
+    "/drivers/:id/deliveries/:deliveryId/status",
+    params(DriverDeliveryParams),
+    body(DriverDeliveryStatusBody),
+    selfOr("id"),
+    async (c) => {
+      const { org } = c.get("caller");
+      const { id, deliveryId } = c.req.valid("param");
+      const { status, reason } = c.req.valid("json");
+      const zone = await deliveryZone(c.env, org, deliveryId);
+      const delivery = unwrap(await zone.reportDeliveryStatus(org, id, deliveryId, status, reason ?? null));
+      return c.json(deliveryView(delivery, publicBaseUrl(c)));
+    },
+  );

@@ -1,0 +1,104 @@
+import { exports } from "cloudflare:workers";
+import type { Role } from "../../src/contracts/common";
+import { mintToken } from "./tokens";
+
+/** A caller of the real Worker (through its default export), holding one token. */
+export interface Client {
+  org: string;
+  sub: string;
+  role: Role;
+  token: string;
+  get(path: string, headers?: Record<string, string>): Promise<Response>;
+  post(path: string, body?: unknown, headers?: Record<string, string>): Promise<Response>;
+  patch(path: string, body: unknown): Promise<Response>;
+  put(path: string, body: unknown): Promise<Response>;
+}
+
+export async function client(role: Role, org: string, sub: string = crypto.randomUUID()): Promise<Client> {
+  const token = await mintToken({ role, org, sub });
+  const send = (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) =>
+    exports.default.fetch(
+      new Request(`https://dispatch.test/v2${path}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${token}`,
+          ...(body === undefined ? {} : { "content-type": "application/json" }),
+          ...headers,
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      }),
+    );
+  return {
+    org,
+    sub,
+    role,
+    token,
+    get: (path, headers) => send("GET", path, undefined, headers),
+    post: (path, body, headers) => send("POST", path, body, headers),
+    patch: (path, body) => send("PATCH", path, body),
+    put: (path, body) => send("PUT", path, body),
+  };
+}
+
+/** A square zone polygon around a centre (about 11 km a side at the equator for 0.05°). */
+export function squarePolygon(center: { lat: number; lon: number }, half = 0.05) {
+  const { lat, lon } = center;
+  return {
+    type: "Polygon" as const,
+    coordinates: [
+      [
+        [lon - half, lat - half],
+        [lon + half, lat - half],
+        [lon + half, lat + half],
+        [lon - half, lat + half],
+        [lon - half, lat - half],
+      ],
+    ],
+  };
+}
+
+export const BENGALURU = { lat: 12.95, lon: 77.6 };
+
+export async function json<T = any>(res: Response): Promise<T> {
+  return (await res.json()) as T;
+}
+
+/** An org with an admin, one zone around BENGALURU, and helpers to add drivers and deliveries. */
+export async function newOrg(settings: Record<string, unknown> = {}) {
+  const org = crypto.randomUUID();
+  const admin = await client("admin", org);
+  const res = await admin.post("/admin/zones", { name: "Central", polygon: squarePolygon(BENGALURU), settings });
+  if (res.status !== 201) throw new Error(`zone create failed: ${res.status} ${await res.text()}`);
+  const zone = await json(res);
+  const service = await client("service", org);
+  const ops = await client("ops", org);
+
+  async function addDriver(overrides: Record<string, unknown> = {}) {
+    const r = await admin.post("/admin/drivers", {
+      name: "Test Driver",
+      phone: "+919876543210",
+      vehicle: "Honda Activa",
+      vehicleType: "scooter",
+      zoneId: zone.id,
+      location: { lat: 12.95, lon: 77.6 },
+      ...overrides,
+    });
+    if (r.status !== 201) throw new Error(`driver create failed: ${r.status} ${await r.text()}`);
+    const driver = await json(r);
+    return { ...driver, client: await client("driver", org, driver.id) };
+  }
+
+  async function addDelivery(overrides: Record<string, unknown> = {}) {
+    const r = await service.post("/deliveries", {
+      sellerOrderId: `ORD-${crypto.randomUUID().slice(0, 8)}`,
+      storeName: "Downtown Market",
+      pickup: { lat: 12.96, lon: 77.61 },
+      dropoff: { lat: 12.98, lon: 77.63 },
+      ...overrides,
+    });
+    if (r.status !== 201) throw new Error(`delivery create failed: ${r.status} ${await r.text()}`);
+    return json(r);
+  }
+
+  return { org, admin, service, ops, zone, addDriver, addDelivery };
+}
