@@ -16,6 +16,16 @@ export default defineConfig({
       {
         test: { name: "unit", include: ["test/domain/**/*.test.ts"], environment: "node" },
       },
+      {
+        // Drives the README's own commands (`npm start`) over real HTTP.
+        test: {
+          name: "e2e",
+          include: ["test/e2e/**/*.test.ts"],
+          environment: "node",
+          testTimeout: 180_000,
+          hookTimeout: 180_000,
+        },
+      },
     ],
   },
 });

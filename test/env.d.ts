@@ -4,6 +4,10 @@ import type { Env as WorkerEnv } from "../src/worker/env";
 declare global {
   namespace Cloudflare {
     /** `env` of "cloudflare:workers" in tests: the Worker's bindings plus test-only ones. */
+    /** Types `exports` of "cloudflare:workers" as the Worker's own module. */
+    interface GlobalProps {
+      mainModule: typeof import("../src/index");
+    }
     interface Env extends WorkerEnv {
       TEST_MIGRATIONS: D1Migration[];
     }
