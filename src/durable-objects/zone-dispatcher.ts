@@ -50,6 +50,12 @@ export class ZoneDispatcher extends DurableObject<Env> {
   private flushing: Promise<void> | null = null;
   /** Where the outbox goes; tests swap it for a failing D1 to prove nothing is lost. */
   outboxTarget: D1Database;
+  /**
+   * Test seam: the object's only source of "now" (epoch ms) for decisions, timers and flush
+   * backoff. Tests move it forward to end a break or pass a backoff without waiting; production
+   * never assigns it.
+   */
+  clock: () => number = () => Date.now();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -60,7 +66,7 @@ export class ZoneDispatcher extends DurableObject<Env> {
       this.state = this.store.load();
       this.flush = this.store.flushSchedule();
       // A crash between a commit and its flush scheduling must not strand outbox rows.
-      if (this.flush.dueAt === null && this.store.outboxSize() > 0) this.flush = { dueAt: Date.now(), attempts: 0 };
+      if (this.flush.dueAt === null && this.store.outboxSize() > 0) this.flush = { dueAt: this.clock(), attempts: 0 };
       this.alarmAt = await ctx.storage.getAlarm();
       this.rearm();
     });
@@ -184,7 +190,7 @@ export class ZoneDispatcher extends DurableObject<Env> {
   override async alarm(): Promise<void> {
     this.alarmAt = null;
     if (this.state.zone) this.commitRule((tx) => fireDueTimers(tx));
-    if (this.flush.dueAt !== null && this.flush.dueAt <= Date.now()) await this.flushOutbox();
+    if (this.flush.dueAt !== null && this.flush.dueAt <= this.clock()) await this.flushOutbox();
     this.rearm();
   }
 
@@ -208,10 +214,10 @@ export class ZoneDispatcher extends DurableObject<Env> {
     } catch (error) {
       const attempts = this.flush.attempts + 1;
       console.warn(`outbox flush failed (attempt ${attempts}), retrying`, String(error));
-      return this.scheduleFlush({ dueAt: Date.now() + flushRetryDelayMs(attempts), attempts });
+      return this.scheduleFlush({ dueAt: this.clock() + flushRetryDelayMs(attempts), attempts });
     }
     this.store.deleteOutboxThrough(last.seq);
-    this.scheduleFlush({ dueAt: this.store.outboxSize() > 0 ? Date.now() : null, attempts: 0 });
+    this.scheduleFlush({ dueAt: this.store.outboxSize() > 0 ? this.clock() : null, attempts: 0 });
   }
 
   private scheduleFlush(schedule: FlushSchedule): void {
@@ -225,7 +231,9 @@ export class ZoneDispatcher extends DurableObject<Env> {
     const candidates = [this.state.nextDueAt(), this.flush.dueAt].filter((t): t is number => t !== null);
     if (candidates.length === 0) return;
     const earliest = Math.min(...candidates);
-    if (this.alarmAt !== null && this.alarmAt <= earliest) return;
+    // An alarm already standing at or before that time will come; one in the past has fired
+    // (or is firing now) and may not look again, so it does not count.
+    if (this.alarmAt !== null && this.alarmAt > this.clock() && this.alarmAt <= earliest) return;
     this.alarmAt = earliest;
     void this.ctx.storage.setAlarm(earliest);
   }
@@ -248,7 +256,7 @@ export class ZoneDispatcher extends DurableObject<Env> {
   }
 
   private commitRule<T>(rule: (tx: ZoneTx) => T): T {
-    const tx = new ZoneTx(this.state, Date.now());
+    const tx = new ZoneTx(this.state, this.clock());
     const value = rule(tx);
     this.commit(tx.changes);
     return value;
@@ -258,7 +266,7 @@ export class ZoneDispatcher extends DurableObject<Env> {
     this.store.commit(changes);
     this.state.apply(changes);
     if ((changes.audit.length > 0 || changes.history.length > 0) && this.flush.dueAt === null) {
-      this.scheduleFlush({ dueAt: Date.now(), attempts: 0 });
+      this.scheduleFlush({ dueAt: this.clock(), attempts: 0 });
     } else {
       this.rearm();
     }
