@@ -8,7 +8,9 @@ export const MarketplaceRef = z
   .string()
   .min(1)
   .max(64)
-  .regex(/^[A-Za-z0-9._:-]+$/, { message: "must be 1-64 characters of [A-Za-z0-9._:-]" });
+  .regex(/^[A-Za-z0-9._:-]+$/, { message: "must be 1-64 characters of [A-Za-z0-9._:-]" })
+  // "." and ".." would collapse as a URL path segment (/track/<orderId>, /v2/orders/<orderId>/…).
+  .refine((ref) => !/^\.+$/.test(ref), { message: "must not consist of dots only" });
 
 export const Latitude = z.number().min(-90).max(90);
 export const Longitude = z.number().min(-180).max(180);

@@ -21,13 +21,16 @@ const settingsShape = {
   currency: z.string().regex(/^[A-Z]{3}$/, "must be an ISO 4217 code"),
 };
 
-/** Dispatch settings of one zone (API.md "Zones and drivers"). */
-export const ZoneSettings = z.strictObject(settingsShape);
-export type ZoneSettings = z.infer<typeof ZoneSettings>;
-
 /** Any subset of the settings; absent keys keep their current (or default) value. */
-export const ZoneSettingsPatch = ZoneSettings.partial();
+export const ZoneSettingsPatch = z.strictObject(settingsShape).partial();
 export type ZoneSettingsPatch = z.infer<typeof ZoneSettingsPatch>;
+
+/** Dispatch settings of one zone (API.md "Zones and drivers"), complete and consistent. */
+export const ZoneSettings = z.strictObject(settingsShape).refine((s) => s.widenedRadiusKm >= s.searchRadiusKm, {
+  message: "widenedRadiusKm must not be below searchRadiusKm",
+  path: ["widenedRadiusKm"],
+});
+export type ZoneSettings = z.infer<typeof ZoneSettings>;
 
 export const DEFAULT_ZONE_SETTINGS: ZoneSettings = {
   dispatchMode: "sequential",
@@ -64,7 +67,9 @@ export const CreateZoneBody = z.strictObject({
   minDriversOnline: z.number().int().min(0).max(100_000).default(5),
   targetWaitTimeSeconds: z.number().int().min(1).max(86_400).default(300),
   timezone: IanaTimezone.default("UTC"),
-  settings: ZoneSettingsPatch.default({}),
+  settings: ZoneSettingsPatch.default({})
+    .transform((patch) => ({ ...DEFAULT_ZONE_SETTINGS, ...patch }))
+    .pipe(ZoneSettings),
 });
 export type CreateZoneBody = z.output<typeof CreateZoneBody>;
 

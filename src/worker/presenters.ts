@@ -36,9 +36,14 @@ export function driverView(driver: DriverRecord, reader: Caller): DriverView {
   };
 }
 
-/** `<PUBLIC_BASE_URL or request origin>/track/<orderId>?token=<trackingToken>` (API.md). */
+/**
+ * `<PUBLIC_BASE_URL or request origin>/track/<orderId>?token=<trackingToken>` (API.md). An orderId
+ * is `[A-Za-z0-9._:-]`, all legal in a path segment, so it appears verbatim (`:` included: `%3A`
+ * is not the same URL); encoding only guards against anything else.
+ */
 export function trackingUrl(baseUrl: string, delivery: DeliveryRecord): string {
-  return `${baseUrl.replace(/\/+$/, "")}/track/${encodeURIComponent(delivery.orderId)}?token=${delivery.trackingToken}`;
+  const orderId = encodeURIComponent(delivery.orderId).replace(/%3A/gi, ":");
+  return `${baseUrl.replace(/\/+$/, "")}/track/${orderId}?token=${delivery.trackingToken}`;
 }
 
 export function deliveryView(delivery: DeliveryRecord, baseUrl: string): DeliveryView {

@@ -28,7 +28,8 @@ function detailsOf(error: z.ZodError, target: Target): ErrorDetail[] {
   );
 }
 
-function check<S extends z.ZodType>(schema: S, value: unknown, target: Target): z.output<S> {
+/** Parses `value` with `schema`, or throws the contract's 400 with a detail per problem. */
+export function check<S extends z.ZodType>(schema: S, value: unknown, target: Target): z.output<S> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const details = detailsOf(result.error, target);

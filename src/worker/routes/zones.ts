@@ -1,12 +1,11 @@
 import { Hono } from "hono";
 import { z } from "zod";
-import { CreateZoneBody, ZoneParams, ZoneSettingsPatch } from "../../contracts/zones";
+import { CreateZoneBody, ZoneParams, ZoneSettings, ZoneSettingsPatch } from "../../contracts/zones";
 import type { ZoneConfig } from "../../domain/model";
-import { resolveZoneSettings } from "../../domain/zone-config";
 import type { AppEnv } from "../app-env";
 import { allow } from "../middleware/authorize";
 import { zoneView } from "../presenters";
-import { body, params, query } from "../validation";
+import { body, check, params, query } from "../validation";
 import { unwrap, zoneStub } from "../zone-client";
 import { forgetZones } from "../zone-locator";
 import { listZones, requireZone, saveZone } from "../zone-registry";
@@ -20,7 +19,6 @@ export const zoneRoutes = new Hono<AppEnv>()
       ...input,
       id: crypto.randomUUID(),
       orgId: org,
-      settings: resolveZoneSettings(input.settings),
       createdAt: now,
       updatedAt: now,
     };
@@ -48,7 +46,10 @@ export const zoneRoutes = new Hono<AppEnv>()
     async (c) => {
       const { org } = c.get("caller");
       const zone = await requireZone(c.env.DB, org, c.req.valid("param").zoneId);
-      const updated = unwrap(await zoneStub(c.env, org, zone.id).updateSettings(org, c.req.valid("json")));
+      const patch = c.req.valid("json");
+      // The patch is valid on its own; merged with what the zone holds it must still be.
+      check(ZoneSettings, { ...zone.settings, ...patch }, "body");
+      const updated = unwrap(await zoneStub(c.env, org, zone.id).updateSettings(org, patch));
       await saveZone(c.env.DB, updated);
       forgetZones(org);
       return c.json(updated.settings);
