@@ -1,25 +1,9 @@
 import { env, exports } from "cloudflare:workers";
+import type { ErrorBody } from "../../src/contracts/errors";
 import { describe, expect, it } from "vitest";
 import { BENGALURU, client, json, newOrg, squarePolygon } from "../helpers/api";
+import { expectError } from "../helpers/expect-error";
 import { mintToken, unsignedToken } from "../helpers/tokens";
-
-interface ErrorPayload {
-  statusCode: number;
-  path: string;
-  message: string;
-  error: string;
-  timestamp: string;
-  details?: { path: string; message: string }[];
-}
-
-async function expectError(res: Response, status: number, path?: string): Promise<ErrorPayload> {
-  expect(res.status).toBe(status);
-  const payload = await json<ErrorPayload>(res);
-  expect(payload.statusCode).toBe(status);
-  if (path !== undefined) expect(payload.path).toBe(path);
-  expect(new Date(payload.timestamp).toISOString()).toBe(payload.timestamp);
-  return payload;
-}
 
 const expectUnauthorized = async (res: Response, path?: string) => {
   const payload = await expectError(res, 401, path);
@@ -154,7 +138,7 @@ describe("roles on real routes", () => {
     ];
     for (const [what, res] of cases) {
       expect(res.status, what).toBe(403);
-      const payload = await json<ErrorPayload>(res);
+      const payload = await json<ErrorBody>(res);
       expect(payload.message, what).toContain("Forbidden");
     }
 

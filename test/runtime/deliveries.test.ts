@@ -1,32 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { BENGALURU, client, json, newOrg, squarePolygon } from "../helpers/api";
-
-interface ErrorPayload {
-  statusCode: number;
-  path: string;
-  message: string;
-  error: string;
-  details?: { path: string; message: string }[];
-}
-
-async function expectError(res: Response, status: number): Promise<ErrorPayload> {
-  expect(res.status).toBe(status);
-  const payload = await json<ErrorPayload>(res);
-  expect(payload.statusCode).toBe(status);
-  expect(typeof payload.message).toBe("string");
-  return payload;
-}
-
-async function expectValidationError(res: Response, detailPath?: string): Promise<ErrorPayload> {
-  const payload = await expectError(res, 400);
-  expect(payload.message).toMatch(/^Validation failed/);
-  expect(payload.details?.length ?? 0).toBeGreaterThan(0);
-  if (detailPath !== undefined) expect(payload.details!.map((d) => d.path)).toContain(detailPath);
-  return payload;
-}
-
-const isoMs = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
-const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+import { expectError, expectValidationError, isoMs, uuidPattern } from "../helpers/expect-error";
 
 const ref = (prefix = "ORD") => `${prefix}-${crypto.randomUUID().slice(0, 8)}`;
 
@@ -57,7 +31,7 @@ describe("POST /v2/deliveries", () => {
     expect(res.status).toBe(201);
     const delivery = await json(res);
     expect(delivery).toMatchObject({
-      id: expect.stringMatching(uuid),
+      id: expect.stringMatching(uuidPattern),
       zoneId: zone.id,
       orderId: body.sellerOrderId,
       sellerOrderId: body.sellerOrderId,
@@ -316,7 +290,7 @@ describe("GET /v2/admin/deliveries/:id/audit", () => {
       ["delivery_cancelled", 2],
     ]);
     const [created, cancelled] = audit.events;
-    expect(created).toMatchObject({ actorType: "service", actorId: service.sub, id: expect.stringMatching(uuid) });
+    expect(created).toMatchObject({ actorType: "service", actorId: service.sub, id: expect.stringMatching(uuidPattern) });
     expect(created.timestamp).toMatch(isoMs);
     expect(created.details).toMatchObject({ sellerOrderId: delivery.sellerOrderId, orderId: delivery.orderId });
     expect(cancelled).toMatchObject({ actorType: "admin", actorId: ops.sub });

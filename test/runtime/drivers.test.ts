@@ -1,32 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { client, json, newOrg, squarePolygon } from "../helpers/api";
-
-interface ErrorPayload {
-  statusCode: number;
-  path: string;
-  message: string;
-  error: string;
-  details?: { path: string; message: string }[];
-}
-
-async function expectError(res: Response, status: number): Promise<ErrorPayload> {
-  expect(res.status).toBe(status);
-  const payload = await json<ErrorPayload>(res);
-  expect(payload.statusCode).toBe(status);
-  expect(typeof payload.message).toBe("string");
-  return payload;
-}
-
-async function expectValidationError(res: Response, detailPath?: string): Promise<ErrorPayload> {
-  const payload = await expectError(res, 400);
-  expect(payload.message).toMatch(/^Validation failed/);
-  expect(payload.details?.length ?? 0).toBeGreaterThan(0);
-  if (detailPath !== undefined) expect(payload.details!.map((d) => d.path)).toContain(detailPath);
-  return payload;
-}
-
-const isoMs = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
-const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+import { expectError, expectValidationError, isoMs, uuidPattern } from "../helpers/expect-error";
 
 /** Exactly what a driver view may contain: nothing internal (org, storage bookkeeping, timers). */
 const DRIVER_VIEW_KEYS = [
@@ -76,7 +50,7 @@ describe("POST /v2/admin/drivers", () => {
     const driver = await json(res);
     expect(Object.keys(driver).sort()).toEqual(DRIVER_VIEW_KEYS);
     expect(driver).toMatchObject({
-      id: expect.stringMatching(uuid),
+      id: expect.stringMatching(uuidPattern),
       zoneId: zone.id,
       name: "Asha Rao",
       phone: PHONE,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { BENGALURU, client, json, newOrg, squarePolygon } from "../helpers/api";
+import { expectError, expectValidationError, isoMs, uuidPattern } from "../helpers/expect-error";
 
 /** API.md "Zones and drivers": every setting with its documented default. */
 const DEFAULT_SETTINGS = {
@@ -17,39 +18,6 @@ const DEFAULT_SETTINGS = {
   currency: "INR",
 };
 
-interface ErrorPayload {
-  statusCode: number;
-  path: string;
-  message: string;
-  error: string;
-  timestamp: string;
-  details?: { path: string; message: string }[];
-}
-
-async function expectError(res: Response, status: number): Promise<ErrorPayload> {
-  expect(res.status).toBe(status);
-  const payload = await json<ErrorPayload>(res);
-  expect(payload.statusCode).toBe(status);
-  expect(payload.path).toMatch(/^\/v2\//);
-  expect(new Date(payload.timestamp).toISOString()).toBe(payload.timestamp);
-  return payload;
-}
-
-async function expectValidationError(res: Response, detailPath?: string | RegExp): Promise<ErrorPayload> {
-  const payload = await expectError(res, 400);
-  expect(payload.message).toMatch(/^Validation failed/);
-  expect(payload.details?.length ?? 0).toBeGreaterThan(0);
-  if (detailPath !== undefined) {
-    expect(payload.details!.map((d) => d.path)).toContainEqual(
-      typeof detailPath === "string" ? detailPath : expect.stringMatching(detailPath),
-    );
-  }
-  return payload;
-}
-
-const isoMs = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
-const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
 const NORTH = { lat: 13.2, lon: 77.6 };
 
 describe("POST /v2/admin/zones", () => {
@@ -60,7 +28,7 @@ describe("POST /v2/admin/zones", () => {
     expect(res.status).toBe(201);
     const zone = await json(res);
     expect(zone).toEqual({
-      id: expect.stringMatching(uuid),
+      id: expect.stringMatching(uuidPattern),
       name: "Central",
       polygon,
       priorityLevel: 3,
