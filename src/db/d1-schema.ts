@@ -87,3 +87,31 @@ export const idempotencyKeys = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.orgId, t.callerId, t.key] }), index("idempotency_created").on(t.createdAt)],
 );
+
+/** Deliveries matching found nobody for (seed 001 "Unassigned Orders"); written by the zones. */
+export const unassignedOrders = sqliteTable(
+  "unassigned_orders",
+  {
+    id: text("id").primaryKey(),
+    orgId: text("org_id").notNull(),
+    zoneId: text("zone_id").notNull(),
+    deliveryId: text("delivery_id").notNull(),
+    sellerOrderId: text("seller_order_id").notNull(),
+    location: text("location", { mode: "json" }).notNull(),
+    failureReason: text("failure_reason").notNull(),
+    firstAttemptAt: text("first_attempt_at").notNull(),
+    lastAttemptAt: text("last_attempt_at").notNull(),
+    attemptCount: integer("attempt_count").notNull(),
+    escalationLevel: integer("escalation_level").notNull(),
+    escalationStatus: text("escalation_status").notNull(),
+    supportTicketId: text("support_ticket_id"),
+    notificationSentAt: text("notification_sent_at"),
+    createdAt: text("created_at").notNull(),
+    updatedAt: text("updated_at").notNull(),
+  },
+  (t) => [
+    uniqueIndex("unassigned_delivery").on(t.deliveryId),
+    index("unassigned_org_level").on(t.orgId, t.escalationLevel),
+    index("unassigned_org_zone").on(t.orgId, t.zoneId),
+  ],
+);

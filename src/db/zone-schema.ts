@@ -23,10 +23,44 @@ export const departedDrivers = sqliteTable("departed_drivers", {
   data: text("data", { mode: "json" }).notNull(),
 });
 
-export const deliveries = sqliteTable("deliveries", {
-  id: text("id").primaryKey(),
-  data: text("data", { mode: "json" }).notNull(),
-});
+export const deliveries = sqliteTable(
+  "deliveries",
+  {
+    id: text("id").primaryKey(),
+    /** Only deliveries still under way are loaded into memory. */
+    status: text("status").notNull().default("ready"),
+    data: text("data", { mode: "json" }).notNull(),
+  },
+  (t) => [index("deliveries_status").on(t.status)],
+);
+
+export const offers = sqliteTable(
+  "offers",
+  {
+    id: text("id").primaryKey(),
+    deliveryId: text("delivery_id").notNull(),
+    driverId: text("driver_id").notNull(),
+    status: text("status").notNull(),
+    createdAt: text("created_at").notNull(),
+    data: text("data", { mode: "json" }).notNull(),
+  },
+  (t) => [
+    index("offers_driver").on(t.driverId, t.createdAt),
+    index("offers_delivery").on(t.deliveryId, t.createdAt),
+    index("offers_status").on(t.status),
+  ],
+);
+
+export const assignments = sqliteTable(
+  "assignments",
+  {
+    id: text("id").primaryKey(),
+    deliveryId: text("delivery_id").notNull(),
+    status: text("status").notNull(),
+    data: text("data", { mode: "json" }).notNull(),
+  },
+  (t) => [index("assignments_status").on(t.status)],
+);
 
 export const timers = sqliteTable(
   "timers",
@@ -43,7 +77,7 @@ export const outbox = sqliteTable(
   "outbox",
   {
     seq: integer("seq").primaryKey({ autoIncrement: true }),
-    kind: text("kind", { enum: ["audit", "history"] }).notNull(),
+    kind: text("kind", { enum: ["audit", "history", "unassigned"] }).notNull(),
     ref: text("ref").notNull(),
     payload: text("payload", { mode: "json" }).notNull(),
   },

@@ -1,8 +1,10 @@
 import type { Availability } from "../contracts/statuses";
 import { type AvailabilityCommand, applyAvailabilityCommand } from "./availability-machine";
+import { offerWaitingTo } from "./dispatch-round";
 import { ensureLivenessCheck } from "./liveness";
 import type { Actor, DriverRecord } from "./model";
 import { iso } from "./model";
+import { withdrawOffersOf } from "./offer-lifecycle";
 import type { ZoneTx } from "./zone-tx";
 
 export interface AvailabilityOptions {
@@ -13,8 +15,8 @@ export interface AvailabilityOptions {
 
 /**
  * Moves a driver to the state `command` leads to (409 when the machine forbids it), records the
- * history row, and keeps the driver's timers in step: a break has an end, a live driver is
- * watched for going silent.
+ * history row, and keeps the driver's timers and offers in step: a break has an end, a live
+ * driver is watched for going silent, and only an available driver holds offers.
  */
 export function changeAvailability(
   tx: ZoneTx,
@@ -42,6 +44,10 @@ export function changeAvailability(
   if (until === null) tx.clearTimer("break_end", driverId);
   else tx.setTimer("break_end", driverId, until);
   if (isWatchedForSilence(to)) ensureLivenessCheck(tx, next);
+  // Offers follow availability: a driver who stops being available keeps none (taking a job
+  // withdraws them in assignDriver), and a driver who becomes available is new supply.
+  if (from === "available" && to !== "busy") withdrawOffersOf(tx, next, `driver_${to}`);
+  if (to === "available") offerWaitingTo(tx, driverId);
   return tx.requireDriver(driverId);
 }
 

@@ -1,17 +1,25 @@
 import type { DeliveryStatus } from "../contracts/statuses";
-import { changeAvailability } from "./availability-changes";
+import { assignDriver, finishAssignment } from "./assignment-lifecycle";
 import { assertDeliveryMove, auditEventForStatus } from "./delivery-status";
-import { DomainError } from "./errors";
-import type { Actor, DeliveryRecord } from "./model";
-import { SYSTEM } from "./model";
+import { matchDelivery } from "./dispatch-round";
+import { DomainError, conflict } from "./errors";
+import type { Actor, AssignmentStatus, DeliveryRecord } from "./model";
+import { withdrawOffer } from "./offer-lifecycle";
 import type { ZoneTx } from "./zone-tx";
 
 /** Statuses the assigned driver reports (API.md "Deliveries"). */
 export type DriverReportedStatus = Extract<DeliveryStatus, "picked_up" | "in_transit" | "delivered" | "failed">;
 
+/** How the assignment ends when the delivery moves to each status (absent: it goes on). */
+const ASSIGNMENT_END: Partial<Record<DeliveryStatus, AssignmentStatus>> = {
+  delivered: "COMPLETED",
+  failed: "FAILED",
+  cancelled: "CANCELLED",
+};
+
 /**
- * Moves a delivery along the status machine and audits the move. Leaving the driver's hands
- * (delivered, failed, cancelled, released) frees the driver for the next job.
+ * Moves a delivery along the status machine (409 on an illegal move) and audits it. Ending the
+ * delivery ends its assignment and frees the driver; a cancelled delivery's offers are withdrawn.
  */
 export function moveDelivery(
   tx: ZoneTx,
@@ -22,21 +30,34 @@ export function moveDelivery(
 ): DeliveryRecord {
   const delivery = tx.requireDelivery(deliveryId);
   assertDeliveryMove(delivery.status, to);
-  const releasesDriver = to === "delivered" || to === "failed" || to === "cancelled" || to === "ready";
-  const driverId = delivery.assignedDriverId;
-  tx.putDelivery({
+  const moved = tx.putDelivery({
     ...delivery,
     status: to,
     statusReason: reason,
-    // An ended delivery keeps who carried it; only a release clears the driver.
-    assignedDriverId: to === "ready" ? null : driverId,
+    unassigned:
+      to === "cancelled" && delivery.unassigned
+        ? { ...delivery.unassigned, escalationStatus: "CANCELLED", updatedAt: tx.nowIso }
+        : delivery.unassigned,
     updatedAt: tx.nowIso,
   });
-  tx.audit(deliveryId, auditEventForStatus(to), { from: delivery.status, to, reason, driverId }, actor);
-  if (releasesDriver && driverId && tx.driver(driverId)?.availability === "busy") {
-    changeAvailability(tx, driverId, "assignment_ended", SYSTEM, { reason: `delivery_${to}` });
-  }
+  tx.audit(
+    deliveryId,
+    auditEventForStatus(to),
+    { from: delivery.status, to, reason, driverId: delivery.assignedDriverId },
+    actor,
+  );
+  if (to === "cancelled") for (const offer of tx.pendingOffersOfDelivery(deliveryId)) withdrawOffer(tx, offer, "delivery_cancelled");
+  const ends = ASSIGNMENT_END[to];
+  if (ends) finishAssignment(tx, moved, ends, `delivery_${to}`);
   return tx.requireDelivery(deliveryId);
+}
+
+function requireAssignedDriver(tx: ZoneTx, driverId: string, deliveryId: string): DeliveryRecord {
+  const delivery = tx.requireDelivery(deliveryId);
+  if (delivery.assignedDriverId !== driverId) {
+    throw new DomainError("forbidden", "Forbidden: only the assigned driver may act on this delivery");
+  }
+  return delivery;
 }
 
 /** A status report from a driver: only the assigned driver may report on a delivery. */
@@ -47,13 +68,60 @@ export function reportDeliveryStatus(
   to: DriverReportedStatus,
   reason: string | null,
 ): DeliveryRecord {
-  const delivery = tx.requireDelivery(deliveryId);
-  if (delivery.assignedDriverId !== driverId) {
-    throw new DomainError("forbidden", "Forbidden: only the assigned driver may update this delivery");
-  }
+  requireAssignedDriver(tx, driverId, deliveryId);
   return moveDelivery(tx, deliveryId, to, { type: "driver", id: driverId }, reason);
 }
 
 export function cancelDelivery(tx: ZoneTx, deliveryId: string, reason: string, actor: Actor): DeliveryRecord {
   return moveDelivery(tx, deliveryId, "cancelled", actor, reason);
+}
+
+/**
+ * Takes the delivery back from its driver before pickup: the delivery is `ready` again, the
+ * driver is never offered it again, and matching runs at once.
+ */
+function unassign(tx: ZoneTx, delivery: DeliveryRecord, status: AssignmentStatus, reason: string, actor: Actor): void {
+  const driverId = delivery.assignedDriverId;
+  if (delivery.status !== "assigned" || !driverId) throw conflict(`Delivery is ${delivery.status}, not assigned`);
+  moveDelivery(tx, delivery.id, "ready", actor, reason);
+  const ready = tx.requireDelivery(delivery.id);
+  tx.putDelivery({
+    ...ready,
+    assignedDriverId: null,
+    excludedDriverIds: ready.excludedDriverIds.includes(driverId) ? ready.excludedDriverIds : [...ready.excludedDriverIds, driverId],
+  });
+  finishAssignment(tx, { ...ready, assignmentId: delivery.assignmentId }, status, reason);
+}
+
+/** The assigned driver gives the delivery back before pickup. */
+export function releaseDelivery(tx: ZoneTx, driverId: string, deliveryId: string, reason: string): DeliveryRecord {
+  const delivery = requireAssignedDriver(tx, driverId, deliveryId);
+  unassign(tx, delivery, "RELEASED", reason, { type: "driver", id: driverId });
+  matchDelivery(tx, deliveryId);
+  return tx.requireDelivery(deliveryId);
+}
+
+/**
+ * Ops override: take the delivery from its current driver (if any, before pickup) and give it
+ * to `driverId` directly, or, without a driver, put it back to matching.
+ */
+export function reassignDelivery(tx: ZoneTx, deliveryId: string, driverId: string | undefined, actor: Actor): DeliveryRecord {
+  const delivery = tx.requireDelivery(deliveryId);
+  if (delivery.status !== "ready" && delivery.status !== "assigned") {
+    throw conflict(`Delivery is ${delivery.status}; only a ready or assigned delivery can be reassigned`);
+  }
+  if (driverId) {
+    const target = tx.requireDriver(driverId);
+    if (target.availability !== "available" && delivery.assignedDriverId !== driverId) {
+      throw conflict(`Driver is ${target.availability}, not available`);
+    }
+  }
+  if (delivery.status === "assigned") unassign(tx, delivery, "REASSIGNED", "ops_reassign", actor);
+  for (const offer of tx.pendingOffersOfDelivery(deliveryId)) withdrawOffer(tx, offer, "ops_reassign");
+  if (driverId) {
+    assignDriver(tx, deliveryId, driverId, { offerId: null, actor });
+  } else {
+    matchDelivery(tx, deliveryId, { force: true });
+  }
+  return tx.requireDelivery(deliveryId);
 }

@@ -1,7 +1,9 @@
 import type { CreateDriverBody, DriverProfilePatch, LocationBody, ZonePreference } from "../contracts/drivers";
 import { isWatchedForSilence } from "./availability-changes";
 import { conflict } from "./errors";
+import { offerWaitingTo } from "./dispatch-round";
 import { ensureLivenessCheck } from "./liveness";
+import { withdrawOffersOf } from "./offer-lifecycle";
 import type { DriverRecord, HistoryEntry } from "./model";
 import type { ZoneTx } from "./zone-tx";
 
@@ -33,6 +35,7 @@ export function registerDriver(tx: ZoneTx, id: string, input: Omit<CreateDriverB
     savedAt: tx.now,
     zonePreferences: {},
     historyVersion: 0,
+    offerStats: { offered: 0, accepted: 0 },
     createdAt: tx.nowIso,
     updatedAt: tx.nowIso,
   });
@@ -77,7 +80,9 @@ export function recordLocation(tx: ZoneTx, id: string, report: LocationBody): { 
     { durable: !driver.location || isPersistDue(tx, driver) },
   );
   if (isWatchedForSilence(next.availability)) ensureLivenessCheck(tx, next);
-  return { driver: next, applied };
+  // A free driver who moves may come within reach of a delivery that found nobody.
+  if (applied && next.availability === "available" && tx.state.waiting.size > 0) offerWaitingTo(tx, id);
+  return { driver: tx.requireDriver(id), applied };
 }
 
 function isPersistDue(tx: ZoneTx, driver: DriverRecord): boolean {
@@ -92,6 +97,7 @@ export function departDriver(tx: ZoneTx, id: string, toZoneId: string): DriverRe
   const driver = tx.requireDriver(id);
   if (toZoneId === tx.zone.id) return driver;
   if (driver.availability === "busy") throw conflict("Driver is busy and cannot move zones until the delivery ends");
+  withdrawOffersOf(tx, driver, "driver_moved_zone");
   tx.clearTimer("break_end", id);
   tx.removeDriver(driver, toZoneId);
   return driver;

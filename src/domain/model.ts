@@ -8,6 +8,7 @@ import type { ActorType, Coordinates } from "../contracts/common";
 import type { CustomerContact, DeliveryRequirements } from "../contracts/deliveries";
 import type { DriverLocation, VehicleType, ZonePreference } from "../contracts/drivers";
 import type { GeoJsonPolygon } from "../contracts/geojson";
+import type { OfferPayload, OfferStatus } from "../contracts/offers";
 import type { Availability, DeliveryStatus } from "../contracts/statuses";
 import type { ZoneSettings } from "../contracts/zones";
 
@@ -60,6 +61,8 @@ export interface DriverRecord {
   zonePreferences: Record<string, ZonePreference>;
   /** Version of the last availability-history row (gap-free 1, 2, 3 … per driver). */
   historyVersion: number;
+  /** Offers received and accepted, for the acceptance rate that breaks ranking ties. */
+  offerStats: { offered: number; accepted: number };
   createdAt: string;
   updatedAt: string;
 }
@@ -83,9 +86,77 @@ export interface DeliveryRecord {
   /** Why the delivery reached its current status (cancel / fail / release reason). */
   statusReason: string | null;
   assignedDriverId: string | null;
+  /** The assignment in force (or the last one, once the delivery has ended). */
+  assignmentId: string | null;
+  /** Drivers who rejected, let expire, released or lost this delivery: never offered it again. */
+  excludedDriverIds: string[];
+  /** Automatic offers made so far (bounded by the zone's maxOfferAttempts). */
+  autoOfferCount: number;
+  /** Set once matching has found nobody; kept up to date while the delivery waits. */
+  unassigned: UnassignedRecord | null;
   trackingToken: string;
   /** Version of the last audit event written for this delivery (gap-free 1, 2, 3 …). */
   auditVersion: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface OfferRecord {
+  id: string;
+  orgId: string;
+  zoneId: string;
+  deliveryId: string;
+  driverId: string;
+  status: OfferStatus;
+  /** `auto` offers come from matching; `manual` ones from ops (POST …/offers). */
+  mode: "auto" | "manual";
+  payload: OfferPayload;
+  createdAt: string;
+  expiresAt: string;
+  acceptedAt: string | null;
+  rejectedAt: string | null;
+  rejectionReason: string | null;
+  /** Why a pending offer was withdrawn (delivery taken or cancelled, driver left …). */
+  cancelReason: string | null;
+  responseTimeMs: number | null;
+  notificationSentAt: string | null;
+  notificationMethod: "websocket" | "none" | null;
+}
+
+export type AssignmentStatus = "ACTIVE" | "COMPLETED" | "FAILED" | "RELEASED" | "REASSIGNED" | "CANCELLED";
+
+export interface AssignmentRecord {
+  id: string;
+  orgId: string;
+  zoneId: string;
+  deliveryId: string;
+  driverId: string;
+  /** The accepted offer, or null when ops assigned the driver directly. */
+  offerId: string | null;
+  status: AssignmentStatus;
+  createdAt: string;
+  endedAt: string | null;
+  endReason: string | null;
+}
+
+export type EscalationStatus = "PENDING" | "NOTIFIED" | "REASSIGNED" | "CANCELLED";
+
+/** seed 001 "Unassigned Orders": kept on the delivery, projected into D1 for cross-zone reads. */
+export interface UnassignedRecord {
+  id: string;
+  orgId: string;
+  zoneId: string;
+  deliveryId: string;
+  sellerOrderId: string;
+  location: Coordinates;
+  failureReason: string;
+  firstAttemptAt: string;
+  lastAttemptAt: string;
+  attemptCount: number;
+  escalationLevel: number;
+  escalationStatus: EscalationStatus;
+  supportTicketId: string | null;
+  notificationSentAt: string | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -120,7 +191,7 @@ export interface HistoryEntry {
 }
 
 /** Timer kinds the zone's single alarm multiplexes (DESIGN.md "Timers"). */
-export type TimerKind = "break_end" | "liveness";
+export type TimerKind = "break_end" | "liveness" | "offer_expiry";
 
 export interface Timer {
   kind: TimerKind;

@@ -1,6 +1,7 @@
 import { changeAvailability } from "./availability-changes";
 import { sweepSilentDrivers } from "./liveness";
-import type { DriverRecord, Timer } from "./model";
+import type { DriverRecord, OfferRecord, Timer } from "./model";
+import { expireOffer } from "./offer-lifecycle";
 import { SYSTEM } from "./model";
 import type { ZoneTx } from "./zone-tx";
 
@@ -8,6 +9,7 @@ import type { ZoneTx } from "./zone-tx";
 export interface TimerOutcome {
   breaksEnded: { driver: DriverRecord; breakDurationMinutes: number }[];
   wentOffline: DriverRecord[];
+  expiredOffers: OfferRecord[];
 }
 
 /**
@@ -15,7 +17,7 @@ export interface TimerOutcome {
  * fires twice, late, or after its cause went away does nothing the second time.
  */
 export function fireDueTimers(tx: ZoneTx): TimerOutcome {
-  const outcome: TimerOutcome = { breaksEnded: [], wentOffline: [] };
+  const outcome: TimerOutcome = { breaksEnded: [], wentOffline: [], expiredOffers: [] };
   for (const timer of tx.state.dueTimers(tx.now)) {
     if (!tx.timer(timer.kind, timer.ref)) continue;
     tx.clearTimer(timer.kind, timer.ref);
@@ -34,6 +36,11 @@ function fire(tx: ZoneTx, timer: Timer, outcome: TimerOutcome): void {
     case "liveness":
       outcome.wentOffline.push(...sweepSilentDrivers(tx));
       return;
+    case "offer_expiry": {
+      const expired = expireOffer(tx, timer.ref);
+      if (expired) outcome.expiredOffers.push(expired);
+      return;
+    }
   }
 }
 

@@ -1,32 +1,128 @@
-import type { DeliveryRecord, DriverRecord, Timer, ZoneConfig } from "./model";
+import { isTerminalDelivery } from "./delivery-status";
+import type {
+  AssignmentRecord,
+  DeliveryRecord,
+  DriverRecord,
+  OfferRecord,
+  Timer,
+  ZoneConfig,
+} from "./model";
 import { timerKey } from "./model";
+import { SpatialIndex } from "./spatial-index";
 import type { ZoneChanges } from "./zone-tx";
 
 /**
- * Everything one zone knows, in memory. The zone object loads it from storage once and then
- * keeps it in step by applying the same ZoneChanges it has just committed, so rules read from
- * memory and storage is only ever written.
+ * Where records that have left the working set are read back from: the zone object's SQLite in
+ * production, a map in tests. Reads are synchronous, so rules stay plain functions.
+ */
+export interface ZoneArchive {
+  delivery(id: string): DeliveryRecord | undefined;
+  offer(id: string): OfferRecord | undefined;
+  assignment(id: string): AssignmentRecord | undefined;
+  /** Called with every applied change set; storage that already committed it does nothing. */
+  remember(changes: ZoneChanges): void;
+}
+
+/** An archive in memory, for rules run outside a zone object (tests, simulations). */
+export function memoryArchive(): ZoneArchive {
+  const deliveries = new Map<string, DeliveryRecord>();
+  const offers = new Map<string, OfferRecord>();
+  const assignments = new Map<string, AssignmentRecord>();
+  return {
+    delivery: (id) => deliveries.get(id),
+    offer: (id) => offers.get(id),
+    assignment: (id) => assignments.get(id),
+    remember(changes) {
+      for (const d of changes.deliveries.values()) deliveries.set(d.id, d);
+      for (const o of changes.offers.values()) offers.set(o.id, o);
+      for (const a of changes.assignments.values()) assignments.set(a.id, a);
+    },
+  };
+}
+
+function addTo(index: Map<string, Set<string>>, key: string, id: string): void {
+  let set = index.get(key);
+  if (!set) index.set(key, (set = new Set()));
+  set.add(id);
+}
+
+function removeFrom(index: Map<string, Set<string>>, key: string, id: string): void {
+  const set = index.get(key);
+  set?.delete(id);
+  if (set?.size === 0) index.delete(key);
+}
+
+/**
+ * What one zone works with, in memory: its drivers, the deliveries still under way, pending
+ * offers, active assignments and timers, plus the indexes matching needs. Ended records drop
+ * out to the archive. The zone object loads this once and keeps it in step by applying the
+ * same ZoneChanges it has just committed, so rules read memory and storage is only written.
  */
 export class ZoneState {
   zone: ZoneConfig | null = null;
   readonly drivers = new Map<string, DriverRecord>();
+  /** Deliveries not yet ended. */
   readonly deliveries = new Map<string, DeliveryRecord>();
+  /** Offers still PENDING. */
+  readonly offers = new Map<string, OfferRecord>();
+  /** Assignments still ACTIVE. */
+  readonly assignments = new Map<string, AssignmentRecord>();
   /** driverId → the zone it moved to. */
   readonly departed = new Map<string, string>();
   readonly timers = new Map<string, Timer>();
+  /** Available drivers with a known position. */
+  readonly available = new SpatialIndex();
+  readonly pendingByDriver = new Map<string, Set<string>>();
+  readonly pendingByDelivery = new Map<string, Set<string>>();
+  /** `ready` deliveries with automatic dispatch. */
+  readonly waiting = new Set<string>();
+
+  constructor(readonly archive: ZoneArchive = memoryArchive()) {}
 
   apply(changes: ZoneChanges): void {
     if (changes.zone) this.zone = changes.zone;
-    for (const { record } of changes.drivers.values()) this.drivers.set(record.id, record);
+    for (const { record } of changes.drivers.values()) this.putDriver(record);
     for (const [id, { toZoneId }] of changes.departed) {
       this.drivers.delete(id);
+      this.available.remove(id);
       this.departed.set(id, toZoneId);
     }
     for (const id of changes.arrived) this.departed.delete(id);
-    for (const delivery of changes.deliveries.values()) this.deliveries.set(delivery.id, delivery);
+    for (const delivery of changes.deliveries.values()) this.putDelivery(delivery);
+    for (const offer of changes.offers.values()) this.putOffer(offer);
+    for (const assignment of changes.assignments.values()) {
+      if (assignment.status === "ACTIVE") this.assignments.set(assignment.id, assignment);
+      else this.assignments.delete(assignment.id);
+    }
     for (const [key, timer] of changes.timers) {
       if (timer.dueAt === null) this.timers.delete(key);
       else this.timers.set(key, { kind: timer.kind, ref: timer.ref, dueAt: timer.dueAt });
+    }
+    this.archive.remember(changes);
+  }
+
+  putDriver(driver: DriverRecord): void {
+    this.drivers.set(driver.id, driver);
+    if (driver.availability === "available" && driver.location) this.available.upsert(driver.id, driver.location);
+    else this.available.remove(driver.id);
+  }
+
+  putDelivery(delivery: DeliveryRecord): void {
+    if (isTerminalDelivery(delivery.status)) this.deliveries.delete(delivery.id);
+    else this.deliveries.set(delivery.id, delivery);
+    if (delivery.status === "ready" && delivery.dispatch === "auto") this.waiting.add(delivery.id);
+    else this.waiting.delete(delivery.id);
+  }
+
+  putOffer(offer: OfferRecord): void {
+    if (offer.status === "PENDING") {
+      this.offers.set(offer.id, offer);
+      addTo(this.pendingByDriver, offer.driverId, offer.id);
+      addTo(this.pendingByDelivery, offer.deliveryId, offer.id);
+    } else {
+      this.offers.delete(offer.id);
+      removeFrom(this.pendingByDriver, offer.driverId, offer.id);
+      removeFrom(this.pendingByDelivery, offer.deliveryId, offer.id);
     }
   }
 

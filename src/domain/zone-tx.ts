@@ -1,15 +1,20 @@
 import type { AuditEventType } from "../contracts/audit";
 import type { Availability } from "../contracts/statuses";
 import { DriverMovedError, notFound } from "./errors";
+import { type LatLon, haversineKm } from "./geo";
+import type { MatchingView } from "./matching";
 import {
   type Actor,
+  type AssignmentRecord,
   type AuditEntry,
   type DeliveryRecord,
   type DriverRecord,
   type HistoryEntry,
   type JsonObject,
+  type OfferRecord,
   type Timer,
   type TimerKind,
+  type UnassignedRecord,
   type ZoneConfig,
   iso,
   timerKey,
@@ -37,6 +42,10 @@ export interface ZoneChanges {
   /** Drivers (re)admitted here, clearing an earlier departure. */
   arrived: Set<string>;
   deliveries: Map<string, DeliveryRecord>;
+  offers: Map<string, OfferRecord>;
+  assignments: Map<string, AssignmentRecord>;
+  /** Unassigned records that changed, for the D1 projection (keyed by delivery). */
+  unassigned: Map<string, UnassignedRecord>;
   audit: AuditEntry[];
   history: HistoryEntry[];
   timers: Map<string, TimerWrite>;
@@ -47,13 +56,16 @@ export interface ZoneChanges {
  * writes are only collected. Rules are functions of (tx, input), so the same rule runs in the
  * zone object, in unit tests and in the model simulation.
  */
-export class ZoneTx {
+export class ZoneTx implements MatchingView {
   readonly changes: ZoneChanges = {
     zone: null,
     drivers: new Map(),
     departed: new Map(),
     arrived: new Set(),
     deliveries: new Map(),
+    offers: new Map(),
+    assignments: new Map(),
+    unassigned: new Map(),
     audit: [],
     history: [],
     timers: new Map(),
@@ -125,7 +137,7 @@ export class ZoneTx {
   }
 
   delivery(id: string): DeliveryRecord | undefined {
-    return this.changes.deliveries.get(id) ?? this.state.deliveries.get(id);
+    return this.changes.deliveries.get(id) ?? this.state.deliveries.get(id) ?? this.state.archive.delivery(id);
   }
 
   requireDelivery(id: string): DeliveryRecord {
@@ -135,8 +147,73 @@ export class ZoneTx {
   }
 
   putDelivery(record: DeliveryRecord): DeliveryRecord {
+    const before = this.delivery(record.id);
     this.changes.deliveries.set(record.id, record);
+    if (record.unassigned && record.unassigned !== before?.unassigned) {
+      this.changes.unassigned.set(record.id, record.unassigned);
+    }
     return record;
+  }
+
+  /** `ready` deliveries with automatic dispatch, highest priority first, then oldest. */
+  waitingDeliveries(): DeliveryRecord[] {
+    const ids = new Set(this.state.waiting);
+    for (const d of this.changes.deliveries.values()) ids.add(d.id);
+    return [...ids]
+      .map((id) => this.delivery(id))
+      .filter((d): d is DeliveryRecord => d?.status === "ready" && d.dispatch === "auto")
+      .sort((a, b) => b.priority - a.priority || a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
+  }
+
+  offer(id: string): OfferRecord | undefined {
+    return this.changes.offers.get(id) ?? this.state.offers.get(id) ?? this.state.archive.offer(id);
+  }
+
+  putOffer(record: OfferRecord): OfferRecord {
+    this.changes.offers.set(record.id, record);
+    return record;
+  }
+
+  private pendingOffers(index: Map<string, Set<string>>, key: string, belongs: (o: OfferRecord) => boolean) {
+    const ids = new Set(index.get(key));
+    for (const o of this.changes.offers.values()) if (belongs(o)) ids.add(o.id);
+    return [...ids].map((id) => this.offer(id)).filter((o): o is OfferRecord => o?.status === "PENDING");
+  }
+
+  pendingOffersOfDelivery(deliveryId: string): OfferRecord[] {
+    return this.pendingOffers(this.state.pendingByDelivery, deliveryId, (o) => o.deliveryId === deliveryId);
+  }
+
+  pendingOffersOfDriver(driverId: string): OfferRecord[] {
+    return this.pendingOffers(this.state.pendingByDriver, driverId, (o) => o.driverId === driverId);
+  }
+
+  holdsPendingOffer(driverId: string): boolean {
+    return this.pendingOffersOfDriver(driverId).length > 0;
+  }
+
+  assignment(id: string): AssignmentRecord | undefined {
+    return this.changes.assignments.get(id) ?? this.state.assignments.get(id) ?? this.state.archive.assignment(id);
+  }
+
+  putAssignment(record: AssignmentRecord): AssignmentRecord {
+    this.changes.assignments.set(record.id, record);
+    return record;
+  }
+
+  /** Drivers near a point as this decision sees them: the index, plus drivers it changed. */
+  nearby(center: LatLon, radiusKm: number): { driver: DriverRecord; distanceKm: number }[] {
+    const found = new Map<string, { driver: DriverRecord; distanceKm: number }>();
+    for (const { id, distanceKm } of this.state.available.within(center, radiusKm)) {
+      if (this.changes.drivers.has(id)) continue;
+      const driver = this.driver(id);
+      if (driver) found.set(id, { driver, distanceKm });
+    }
+    for (const { record } of this.changes.drivers.values()) {
+      if (!record.location || this.changes.departed.has(record.id)) continue;
+      found.set(record.id, { driver: record, distanceKm: haversineKm(center, record.location) });
+    }
+    return [...found.values()];
   }
 
   /** Appends the delivery's next audit event; its version is one more than the last. */

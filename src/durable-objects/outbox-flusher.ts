@@ -1,18 +1,27 @@
 import { drizzle } from "drizzle-orm/d1";
-import { deliveryAuditLogs, driverAvailabilityHistory } from "../db/d1-schema";
+import { deliveryAuditLogs, driverAvailabilityHistory, unassignedOrders } from "../db/d1-schema";
 import type { OutboxRow } from "./zone-store";
 
 /**
- * Copies outbox rows into D1 in one batch. Ids were fixed when the rows were written, and every
- * insert ignores a row already there, so a batch that half-succeeded or runs twice is harmless.
+ * Copies outbox rows into D1 in one batch. Ids were fixed when the rows were written; audit and
+ * history inserts ignore a row already there and unassigned records are upserts of their whole
+ * state, so a batch that half-succeeded or runs twice is harmless.
  */
 export async function writeOutboxToD1(d1: D1Database, rows: OutboxRow[]): Promise<void> {
   const db = drizzle(d1);
-  const statements = rows.map((row) =>
-    row.kind === "audit"
-      ? db.insert(deliveryAuditLogs).values(row.payload).onConflictDoNothing()
-      : db.insert(driverAvailabilityHistory).values(row.payload).onConflictDoNothing(),
-  );
+  const statements = rows.map((row) => {
+    switch (row.kind) {
+      case "audit":
+        return db.insert(deliveryAuditLogs).values(row.payload).onConflictDoNothing();
+      case "history":
+        return db.insert(driverAvailabilityHistory).values(row.payload).onConflictDoNothing();
+      case "unassigned": {
+        // The record's latest state; outbox order makes the last write the newest one.
+        const { id: _id, ...latest } = row.payload;
+        return db.insert(unassignedOrders).values(row.payload).onConflictDoUpdate({ target: unassignedOrders.id, set: latest });
+      }
+    }
+  });
   const [first, ...rest] = statements;
   if (first) await db.batch([first, ...rest]);
 }

@@ -5,7 +5,13 @@ import type { ZoneSettingsPatch } from "../contracts/zones";
 import type { AvailabilityCommand } from "../domain/availability-machine";
 import { type AvailabilityOptions, changeAvailability } from "../domain/availability-changes";
 import { type NewDelivery, acceptDelivery } from "../domain/delivery-intake";
-import { type DriverReportedStatus, cancelDelivery, reportDeliveryStatus } from "../domain/delivery-progress";
+import {
+  type DriverReportedStatus,
+  cancelDelivery,
+  reassignDelivery,
+  releaseDelivery,
+  reportDeliveryStatus,
+} from "../domain/delivery-progress";
 import {
   admitMovedDriver,
   departDriver,
@@ -16,7 +22,18 @@ import {
   registerDriver,
 } from "../domain/driver-roster";
 import { notFound } from "../domain/errors";
-import type { Actor, AuditEntry, DeliveryRecord, DriverRecord, HistoryEntry, ZoneConfig } from "../domain/model";
+import type {
+  Actor,
+  AssignmentRecord,
+  AuditEntry,
+  DeliveryRecord,
+  DriverRecord,
+  HistoryEntry,
+  OfferRecord,
+  ZoneConfig,
+} from "../domain/model";
+import { acceptOffer, offerManually, rejectOffer } from "../domain/offer-lifecycle";
+import type { OfferStatus } from "../contracts/offers";
 import { flushRetryDelayMs } from "../domain/outbox-retry";
 import { fireDueTimers } from "../domain/timers";
 import { configureZone, updateZoneSettings } from "../domain/zone-config";
@@ -28,6 +45,12 @@ import type { Env } from "../worker/env";
 import { writeOutboxToD1 } from "./outbox-flusher";
 import { type ZoneResult, toZoneResult } from "./zone-result";
 import { type FlushSchedule, ZoneStore } from "./zone-store";
+
+export interface DeliveryDetail {
+  delivery: DeliveryRecord;
+  offers: OfferRecord[];
+  assignment: AssignmentRecord | null;
+}
 
 export interface DriverDeparture {
   driver: DriverRecord;
@@ -93,7 +116,7 @@ export class ZoneDispatcher extends DurableObject<Env> {
   }
 
   async getDriver(orgId: string, id: string): Promise<ZoneResult<DriverRecord>> {
-    return this.decide(orgId, (tx) => tx.requireDriver(id));
+    return this.read(orgId, (tx) => tx.requireDriver(id));
   }
 
   async listDrivers(orgId: string): Promise<ZoneResult<DriverRecord[]>> {
@@ -160,7 +183,7 @@ export class ZoneDispatcher extends DurableObject<Env> {
   }
 
   async getDelivery(orgId: string, id: string): Promise<ZoneResult<DeliveryRecord>> {
-    return this.read(orgId, () => this.state.deliveries.get(id) ?? throwNotFound("Delivery not found"));
+    return this.read(orgId, (tx) => tx.requireDelivery(id));
   }
 
   async cancelDelivery(orgId: string, id: string, reason: string, actor: Actor): Promise<ZoneResult<DeliveryRecord>> {
@@ -183,6 +206,80 @@ export class ZoneDispatcher extends DurableObject<Env> {
   /** Audit events of a delivery not yet in D1 (the read merges them with D1). */
   async pendingAudit(orgId: string, deliveryId: string): Promise<ZoneResult<AuditEntry[]>> {
     return this.read(orgId, () => this.store.pendingFor("audit", deliveryId));
+  }
+
+  async releaseDelivery(orgId: string, driverId: string, deliveryId: string, reason: string): Promise<ZoneResult<DeliveryRecord>> {
+    return this.decide(orgId, (tx) => {
+      markHeardFrom(tx, driverId);
+      return releaseDelivery(tx, driverId, deliveryId, reason);
+    });
+  }
+
+  async reassignDelivery(
+    orgId: string,
+    deliveryId: string,
+    driverId: string | undefined,
+    actor: Actor,
+  ): Promise<ZoneResult<DeliveryRecord>> {
+    return this.decide(orgId, (tx) => reassignDelivery(tx, deliveryId, driverId, actor));
+  }
+
+  /** A delivery with every offer made for it and its current (or last) assignment. */
+  async deliveryDetail(orgId: string, id: string): Promise<ZoneResult<DeliveryDetail>> {
+    return this.read(orgId, (tx) => {
+      const delivery = tx.requireDelivery(id);
+      const assignment = delivery.assignmentId ? (tx.assignment(delivery.assignmentId) ?? null) : null;
+      return { delivery, offers: this.store.offersOfDelivery(id), assignment };
+    });
+  }
+
+  // ── offers ──────────────────────────────────────────────────────────────────────────────
+
+  async createOffer(
+    orgId: string,
+    deliveryId: string,
+    driverId: string,
+    expiresInSeconds: number | undefined,
+    actor: Actor,
+  ): Promise<ZoneResult<OfferRecord>> {
+    return this.decide(orgId, (tx) => offerManually(tx, deliveryId, driverId, expiresInSeconds, actor));
+  }
+
+  async acceptOffer(
+    orgId: string,
+    driverId: string,
+    offerId: string,
+    acceptedAt?: string,
+  ): Promise<ZoneResult<{ assignmentId: string; deliveryId: string; driverId: string; responseTimeMs: number }>> {
+    return this.decide(orgId, (tx) => {
+      const { assignment, responseTimeMs } = acceptOffer(tx, driverId, offerId, acceptedAt);
+      return { assignmentId: assignment.id, deliveryId: assignment.deliveryId, driverId, responseTimeMs };
+    });
+  }
+
+  async rejectOffer(
+    orgId: string,
+    driverId: string,
+    offerId: string,
+    reason: string,
+  ): Promise<ZoneResult<{ nextOfferId: string | null }>> {
+    return this.decide(orgId, (tx) => {
+      const { nextOffers } = rejectOffer(tx, driverId, offerId, reason);
+      return { nextOfferId: nextOffers[0]?.id ?? null };
+    });
+  }
+
+  /** A driver's offers, newest first (at most `limit`). */
+  async driverOffers(orgId: string, driverId: string, status: OfferStatus | undefined, limit: number): Promise<ZoneResult<OfferRecord[]>> {
+    return this.read(orgId, (tx) => {
+      tx.requireDriver(driverId);
+      return this.store.offersOfDriver(driverId, status, limit);
+    });
+  }
+
+  /** Does nothing inside the object: the baseline the benchmarks compare real calls against. */
+  async noop(): Promise<null> {
+    return null;
   }
 
   // ── timers and the outbox ───────────────────────────────────────────────────────────────
@@ -248,10 +345,11 @@ export class ZoneDispatcher extends DurableObject<Env> {
     });
   }
 
-  private read<T>(orgId: string, view: () => T): ZoneResult<T> {
+  /** Runs a read over the zone as a decision would see it, committing nothing. */
+  private read<T>(orgId: string, view: (tx: ZoneTx) => T): ZoneResult<T> {
     return toZoneResult(() => {
       this.requireOrg(orgId);
-      return view();
+      return view(new ZoneTx(this.state, this.clock()));
     });
   }
 
@@ -265,7 +363,8 @@ export class ZoneDispatcher extends DurableObject<Env> {
   private commit(changes: ZoneChanges): void {
     this.store.commit(changes);
     this.state.apply(changes);
-    if ((changes.audit.length > 0 || changes.history.length > 0) && this.flush.dueAt === null) {
+    const outboxGrew = changes.audit.length > 0 || changes.history.length > 0 || changes.unassigned.size > 0;
+    if (outboxGrew && this.flush.dueAt === null) {
       this.scheduleFlush({ dueAt: this.clock(), attempts: 0 });
     } else {
       this.rearm();

@@ -1,20 +1,34 @@
-import { and, asc, count, eq, lte } from "drizzle-orm";
+import { and, asc, count, desc, eq, inArray, lte, notInArray } from "drizzle-orm";
 import { type DrizzleSqliteDODatabase, drizzle } from "drizzle-orm/durable-sqlite";
 import { migrate } from "drizzle-orm/durable-sqlite/migrator";
 import * as schema from "../db/zone-schema";
 import migrations from "../db/zone-migrations/migrations";
-import type { AuditEntry, DeliveryRecord, DriverRecord, HistoryEntry, TimerKind, ZoneConfig } from "../domain/model";
-import { ZoneState } from "../domain/zone-state";
+import type { OfferStatus } from "../contracts/offers";
+import type {
+  AssignmentRecord,
+  AuditEntry,
+  DeliveryRecord,
+  DriverRecord,
+  HistoryEntry,
+  OfferRecord,
+  TimerKind,
+  UnassignedRecord,
+  ZoneConfig,
+} from "../domain/model";
+import { type ZoneArchive, ZoneState } from "../domain/zone-state";
 import type { ZoneChanges } from "../domain/zone-tx";
 
 interface OutboxPayloads {
   audit: AuditEntry;
   history: HistoryEntry;
+  unassigned: UnassignedRecord;
 }
 
-export type OutboxRow =
-  | { seq: number; kind: "audit"; payload: AuditEntry }
-  | { seq: number; kind: "history"; payload: HistoryEntry };
+export type OutboxRow = {
+  [K in keyof OutboxPayloads]: { seq: number; kind: K; payload: OutboxPayloads[K] };
+}[keyof OutboxPayloads];
+
+const ENDED_DELIVERY = ["delivered", "failed", "cancelled"];
 
 export interface FlushSchedule {
   dueAt: number | null;
@@ -23,8 +37,11 @@ export interface FlushSchedule {
 
 const FLUSH_KEY = "outbox_flush";
 
-/** The zone object's only access to its SQLite: load once, commit decisions, drain the outbox. */
-export class ZoneStore {
+/**
+ * The zone object's only access to its SQLite: load the working set once, commit decisions,
+ * read ended records back (the ZoneState's archive), and drain the outbox.
+ */
+export class ZoneStore implements ZoneArchive {
   private readonly db: DrizzleSqliteDODatabase<typeof schema>;
 
   constructor(private readonly storage: DurableObjectStorage) {
@@ -36,12 +53,17 @@ export class ZoneStore {
   }
 
   load(): ZoneState {
-    const state = new ZoneState();
+    const state = new ZoneState(this);
     const zone = this.db.select().from(schema.zoneConfig).get();
     state.zone = (zone?.data as ZoneConfig | undefined) ?? null;
-    for (const row of this.db.select().from(schema.drivers).all()) state.drivers.set(row.id, row.data as DriverRecord);
-    for (const row of this.db.select().from(schema.deliveries).all()) {
-      state.deliveries.set(row.id, row.data as DeliveryRecord);
+    for (const row of this.db.select().from(schema.drivers).all()) state.putDriver(row.data as DriverRecord);
+    const live = this.db.select().from(schema.deliveries).where(notInArray(schema.deliveries.status, ENDED_DELIVERY)).all();
+    for (const row of live) state.putDelivery(row.data as DeliveryRecord);
+    for (const row of this.db.select().from(schema.offers).where(eq(schema.offers.status, "PENDING")).all()) {
+      state.putOffer(row.data as OfferRecord);
+    }
+    for (const row of this.db.select().from(schema.assignments).where(eq(schema.assignments.status, "ACTIVE")).all()) {
+      state.assignments.set(row.id, row.data as AssignmentRecord);
     }
     for (const row of this.db.select().from(schema.departedDrivers).all()) state.departed.set(row.id, row.toZoneId);
     for (const row of this.db.select().from(schema.timers).all()) {
@@ -49,6 +71,61 @@ export class ZoneStore {
       state.timers.set(`${kind}:${row.ref}`, { kind, ref: row.ref, dueAt: row.dueAt });
     }
     return state;
+  }
+
+  // ── the archive: every record is in SQLite from its first commit ──────────────────────
+
+  delivery(id: string): DeliveryRecord | undefined {
+    return this.db.select().from(schema.deliveries).where(eq(schema.deliveries.id, id)).get()?.data as
+      | DeliveryRecord
+      | undefined;
+  }
+
+  offer(id: string): OfferRecord | undefined {
+    return this.db.select().from(schema.offers).where(eq(schema.offers.id, id)).get()?.data as OfferRecord | undefined;
+  }
+
+  assignment(id: string): AssignmentRecord | undefined {
+    return this.db.select().from(schema.assignments).where(eq(schema.assignments.id, id)).get()?.data as
+      | AssignmentRecord
+      | undefined;
+  }
+
+  remember(): void {}
+
+  /** A driver's offers, newest first (GET /v2/drivers/:id/offers). */
+  offersOfDriver(driverId: string, status: OfferStatus | undefined, limit: number): OfferRecord[] {
+    const where = status
+      ? and(eq(schema.offers.driverId, driverId), eq(schema.offers.status, status))
+      : eq(schema.offers.driverId, driverId);
+    return this.db
+      .select({ data: schema.offers.data })
+      .from(schema.offers)
+      .where(where)
+      .orderBy(desc(schema.offers.createdAt), desc(schema.offers.id))
+      .limit(limit)
+      .all()
+      .map((row) => row.data as OfferRecord);
+  }
+
+  offersOfDelivery(deliveryId: string): OfferRecord[] {
+    return this.db
+      .select({ data: schema.offers.data })
+      .from(schema.offers)
+      .where(eq(schema.offers.deliveryId, deliveryId))
+      .orderBy(asc(schema.offers.createdAt), asc(schema.offers.id))
+      .all()
+      .map((row) => row.data as OfferRecord);
+  }
+
+  assignmentsByIds(ids: string[]): AssignmentRecord[] {
+    if (ids.length === 0) return [];
+    return this.db
+      .select({ data: schema.assignments.data })
+      .from(schema.assignments)
+      .where(inArray(schema.assignments.id, ids))
+      .all()
+      .map((row) => row.data as AssignmentRecord);
   }
 
   /** Writes one decision atomically: records, timers and its outbox rows, or nothing. */
@@ -77,8 +154,22 @@ export class ZoneStore {
       }
       for (const record of changes.deliveries.values()) {
         tx.insert(schema.deliveries)
-          .values({ id: record.id, data: record })
-          .onConflictDoUpdate({ target: schema.deliveries.id, set: { data: record } })
+          .values({ id: record.id, status: record.status, data: record })
+          .onConflictDoUpdate({ target: schema.deliveries.id, set: { status: record.status, data: record } })
+          .run();
+      }
+      for (const offer of changes.offers.values()) {
+        const { id, deliveryId, driverId, status, createdAt } = offer;
+        tx.insert(schema.offers)
+          .values({ id, deliveryId, driverId, status, createdAt, data: offer })
+          .onConflictDoUpdate({ target: schema.offers.id, set: { status, data: offer } })
+          .run();
+      }
+      for (const assignment of changes.assignments.values()) {
+        const { id, deliveryId, status } = assignment;
+        tx.insert(schema.assignments)
+          .values({ id, deliveryId, status, data: assignment })
+          .onConflictDoUpdate({ target: schema.assignments.id, set: { status, data: assignment } })
           .run();
       }
       for (const timer of changes.timers.values()) {
@@ -96,6 +187,9 @@ export class ZoneStore {
       }
       for (const entry of changes.history) {
         tx.insert(schema.outbox).values({ kind: "history", ref: entry.driverId, payload: entry }).run();
+      }
+      for (const record of changes.unassigned.values()) {
+        tx.insert(schema.outbox).values({ kind: "unassigned", ref: record.deliveryId, payload: record }).run();
       }
     });
   }

@@ -1,7 +1,7 @@
 import type { DeliveryView } from "../contracts/deliveries";
 import type { DriverView } from "../contracts/drivers";
 import type { ZoneView } from "../contracts/zones";
-import type { DeliveryRecord, DriverRecord, ZoneConfig } from "../domain/model";
+import type { AssignmentRecord, DeliveryRecord, DriverRecord, OfferRecord, ZoneConfig } from "../domain/model";
 import { iso } from "../domain/model";
 import { maskPhone } from "../domain/phone";
 import type { Caller } from "./app-env";
@@ -69,4 +69,28 @@ export function deliveryView(delivery: DeliveryRecord, baseUrl: string): Deliver
     createdAt: delivery.createdAt,
     updatedAt: delivery.updatedAt,
   };
+}
+
+/** An offer as its driver sees it (seed 001 GET /v2/drivers/:id/offers). */
+export function driverOfferView(offer: OfferRecord) {
+  return {
+    id: offer.id,
+    deliveryId: offer.deliveryId,
+    status: offer.status,
+    payload: offer.payload,
+    createdAt: offer.createdAt,
+    expiresAt: offer.expiresAt,
+    ...(offer.responseTimeMs === null ? {} : { responseTimeMs: offer.responseTimeMs }),
+  };
+}
+
+/** An offer as ops see it on the delivery: who got it and how it ended. */
+export function offerView(offer: OfferRecord) {
+  const { orgId: _org, zoneId: _zone, ...view } = offer;
+  return view;
+}
+
+export function assignmentView(assignment: AssignmentRecord) {
+  const { orgId: _org, zoneId: _zone, ...view } = assignment;
+  return view;
 }

@@ -5,7 +5,9 @@ import {
   DeliveryParams,
   DriverDeliveryParams,
   DriverDeliveryStatusBody,
+  ReleaseDeliveryBody,
 } from "../../contracts/deliveries";
+import { ReassignBody } from "../../contracts/offers";
 import { pointInPolygon } from "../../domain/geo";
 import type { AuditEntry } from "../../domain/model";
 import type { AppEnv } from "../app-env";
@@ -13,7 +15,7 @@ import { actorOf, publicBaseUrl } from "../caller";
 import { forgetEntries, registerDeliveryEntries } from "../directory";
 import { unprocessable } from "../http-error";
 import { allow, selfOr } from "../middleware/authorize";
-import { deliveryView } from "../presenters";
+import { assignmentView, deliveryView, offerView } from "../presenters";
 import { readAudit } from "../trail-reads";
 import { body, params } from "../validation";
 import { deliveryZone, unwrap, zoneStub } from "../zone-client";
@@ -56,8 +58,27 @@ export const deliveryRoutes = new Hono<AppEnv>()
     const { org } = c.get("caller");
     const { id } = c.req.valid("param");
     const zone = await deliveryZone(c.env, org, id);
-    return c.json(deliveryView(unwrap(await zone.getDelivery(org, id)), publicBaseUrl(c)));
+    const { delivery, offers, assignment } = unwrap(await zone.deliveryDetail(org, id));
+    return c.json({
+      ...deliveryView(delivery, publicBaseUrl(c)),
+      offers: offers.map(offerView),
+      assignment: assignment && assignmentView(assignment),
+    });
   })
+  .post(
+    "/admin/deliveries/:id/reassign",
+    params(DeliveryParams),
+    body(ReassignBody),
+    allow("ops", "admin"),
+    async (c) => {
+      const caller = c.get("caller");
+      const { id } = c.req.valid("param");
+      const { driverId } = c.req.valid("json");
+      const zone = await deliveryZone(c.env, caller.org, id);
+      const delivery = unwrap(await zone.reassignDelivery(caller.org, id, driverId, actorOf(caller)));
+      return c.json(deliveryView(delivery, publicBaseUrl(c)));
+    },
+  )
   .get("/admin/deliveries/:id/audit", params(DeliveryParams), allow("ops", "admin"), async (c) => {
     const { org } = c.get("caller");
     const { id } = c.req.valid("param");
@@ -76,6 +97,19 @@ export const deliveryRoutes = new Hono<AppEnv>()
       const { id } = c.req.valid("param");
       const zone = await deliveryZone(c.env, caller.org, id);
       const delivery = unwrap(await zone.cancelDelivery(caller.org, id, c.req.valid("json").reason, actorOf(caller)));
+      return c.json(deliveryView(delivery, publicBaseUrl(c)));
+    },
+  )
+  .post(
+    "/drivers/:id/deliveries/:deliveryId/release",
+    params(DriverDeliveryParams),
+    body(ReleaseDeliveryBody),
+    selfOr("id"),
+    async (c) => {
+      const { org } = c.get("caller");
+      const { id, deliveryId } = c.req.valid("param");
+      const zone = await deliveryZone(c.env, org, deliveryId);
+      const delivery = unwrap(await zone.releaseDelivery(org, id, deliveryId, c.req.valid("json").reason));
       return c.json(deliveryView(delivery, publicBaseUrl(c)));
     },
   )

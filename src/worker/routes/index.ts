@@ -3,6 +3,7 @@ import type { AppEnv } from "../app-env";
 import { availabilityRoutes } from "./availability";
 import { deliveryRoutes } from "./deliveries";
 import { driverRoutes } from "./drivers";
+import { offerRoutes } from "./offers";
 import { zoneRoutes } from "./zones";
 
 /** Every API route, relative to `/v2` (see createApp for the pipeline around them). */
@@ -10,4 +11,5 @@ export const routes = new Hono<AppEnv>()
   .route("/", zoneRoutes)
   .route("/", driverRoutes)
   .route("/", availabilityRoutes)
-  .route("/", deliveryRoutes);
+  .route("/", deliveryRoutes)
+  .route("/", offerRoutes);

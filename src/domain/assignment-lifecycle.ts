@@ -1,0 +1,71 @@
+import { changeAvailability } from "./availability-changes";
+import { matchDelivery, offerWaitingTo } from "./dispatch-round";
+import { conflict } from "./errors";
+import type { Actor, AssignmentRecord, AssignmentStatus, DeliveryRecord } from "./model";
+import { SYSTEM } from "./model";
+import { withdrawOffer } from "./offer-lifecycle";
+import type { ZoneTx } from "./zone-tx";
+
+/**
+ * Puts a driver on a `ready` delivery: one ACTIVE assignment, the delivery `assigned`, the
+ * driver `busy`. Every other pending offer of the delivery, and of the driver, is withdrawn and
+ * what they concerned is matched again.
+ */
+export function assignDriver(
+  tx: ZoneTx,
+  deliveryId: string,
+  driverId: string,
+  via: { assignmentId?: string; offerId: string | null; actor: Actor },
+): AssignmentRecord {
+  const delivery = tx.requireDelivery(deliveryId);
+  const driver = tx.requireDriver(driverId);
+  if (delivery.status !== "ready") throw conflict(`Delivery is already ${delivery.status}`);
+  if (driver.availability !== "available") throw conflict(`Driver is ${driver.availability}, not available`);
+  const assignment = tx.putAssignment({
+    id: via.assignmentId ?? tx.newId(),
+    orgId: delivery.orgId,
+    zoneId: delivery.zoneId,
+    deliveryId,
+    driverId,
+    offerId: via.offerId,
+    status: "ACTIVE",
+    createdAt: tx.nowIso,
+    endedAt: null,
+    endReason: null,
+  });
+  tx.putDelivery({
+    ...delivery,
+    status: "assigned",
+    statusReason: null,
+    assignedDriverId: driverId,
+    assignmentId: assignment.id,
+    unassigned: delivery.unassigned && {
+      ...delivery.unassigned,
+      escalationStatus: "REASSIGNED",
+      updatedAt: tx.nowIso,
+    },
+    updatedAt: tx.nowIso,
+  });
+  tx.audit(deliveryId, "driver_assigned", { driverId, assignmentId: assignment.id, offerId: via.offerId }, via.actor);
+  changeAvailability(tx, driverId, "assign", SYSTEM, { reason: "assigned" });
+
+  for (const offer of tx.pendingOffersOfDelivery(deliveryId)) {
+    withdrawOffer(tx, offer, "delivery_assigned");
+    offerWaitingTo(tx, offer.driverId);
+  }
+  for (const offer of tx.pendingOffersOfDriver(driverId)) {
+    withdrawOffer(tx, offer, "driver_busy");
+    matchDelivery(tx, offer.deliveryId);
+  }
+  return assignment;
+}
+
+/** Closes the delivery's active assignment and frees its driver for the next job. */
+export function finishAssignment(tx: ZoneTx, delivery: DeliveryRecord, status: AssignmentStatus, reason: string): void {
+  const assignment = delivery.assignmentId ? tx.assignment(delivery.assignmentId) : undefined;
+  if (!assignment || assignment.status !== "ACTIVE") return;
+  tx.putAssignment({ ...assignment, status, endedAt: tx.nowIso, endReason: reason });
+  if (tx.driver(assignment.driverId)?.availability === "busy") {
+    changeAvailability(tx, assignment.driverId, "assignment_ended", SYSTEM, { reason });
+  }
+}

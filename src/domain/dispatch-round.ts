@@ -1,0 +1,127 @@
+import { haversineKm } from "./geo";
+import type { MatchFailure, MatchRequest } from "./matching";
+import { explainNoCandidates, isEligible, rankCandidates } from "./matching";
+import type { DeliveryRecord, OfferRecord } from "./model";
+import { SYSTEM } from "./model";
+import { createOffer } from "./offer-lifecycle";
+import type { ZoneTx } from "./zone-tx";
+
+/*
+ * Automatic dispatch. A round offers a `ready` delivery to its best candidates: one at a time in
+ * `sequential` mode, the best `broadcastSize` at once in `broadcast` mode (first accept wins).
+ * A round that finds nobody records why on the delivery's unassigned record.
+ */
+
+export interface RoundOptions {
+  /** Search radius; the zone's searchRadiusKm unless escalation widens it. */
+  radiusKm?: number;
+  /** Run even for a manually dispatched delivery (ops reassign, escalation). */
+  force?: boolean;
+}
+
+function matchRequest(tx: ZoneTx, delivery: DeliveryRecord, radiusKm: number): MatchRequest {
+  return {
+    pickup: delivery.pickup,
+    requirements: delivery.requirements,
+    excluded: new Set(delivery.excludedDriverIds),
+    zoneId: delivery.zoneId,
+    radiusKm,
+    now: tx.now,
+    freshForMs: tx.zone.settings.offlineAfterSeconds * 1000,
+  };
+}
+
+/** Offers a delivery to as many candidates as its mode allows; returns the offers made. */
+export function matchDelivery(tx: ZoneTx, deliveryId: string, options: RoundOptions = {}): OfferRecord[] {
+  const delivery = tx.delivery(deliveryId);
+  if (!delivery || delivery.status !== "ready") return [];
+  if (delivery.dispatch === "manual" && !options.force) return [];
+  const settings = tx.zone.settings;
+  const open = (settings.dispatchMode === "broadcast" ? settings.broadcastSize : 1) - tx.pendingOffersOfDelivery(deliveryId).length;
+  if (open <= 0) return [];
+  const radiusKm = options.radiusKm ?? settings.searchRadiusKm;
+  const attemptsLeft = settings.maxOfferAttempts - delivery.autoOfferCount;
+  if (attemptsLeft <= 0) {
+    recordUnmatched(tx, deliveryId, "offers_exhausted", 0, radiusKm);
+    return [];
+  }
+  if (delivery.autoOfferCount === 0 && delivery.unassigned === null) {
+    tx.audit(deliveryId, "assignment_started", { searchRadiusKm: radiusKm, dispatchMode: settings.dispatchMode }, SYSTEM);
+  }
+  const request = matchRequest(tx, delivery, radiusKm);
+  const candidates = rankCandidates(tx, request);
+  if (candidates.length === 0) {
+    if (tx.pendingOffersOfDelivery(deliveryId).length === 0) {
+      recordUnmatched(tx, deliveryId, explainNoCandidates(tx, request), 0, radiusKm);
+    }
+    return [];
+  }
+  tx.audit(deliveryId, "driver_candidates_found", { count: candidates.length, radiusKm }, SYSTEM);
+  return candidates.slice(0, Math.min(open, attemptsLeft)).map(({ driver }) =>
+    createOffer(tx, {
+      deliveryId,
+      driverId: driver.id,
+      mode: "auto",
+      expiresInSeconds: settings.offerTimeoutSeconds,
+      actor: SYSTEM,
+    }),
+  );
+}
+
+/**
+ * New supply: a driver just became free (or moved). The waiting deliveries this driver could
+ * take, highest priority first, get a matching round — which picks the best candidate, not
+ * necessarily this driver. Deliveries the driver cannot serve are left alone, so their failed
+ * attempts are not counted again.
+ */
+export function offerWaitingTo(tx: ZoneTx, driverId: string): void {
+  const waiting = tx.waitingDeliveries();
+  for (const delivery of waiting) {
+    const driver = tx.driver(driverId);
+    if (!driver?.location || driver.availability !== "available" || tx.holdsPendingOffer(driverId)) return;
+    const request = matchRequest(tx, delivery, tx.zone.settings.searchRadiusKm);
+    if (!isEligible(tx, request, driver) || haversineKm(driver.location, delivery.pickup) > request.radiusKm) continue;
+    matchDelivery(tx, delivery.id);
+  }
+}
+
+/** Creates or updates the delivery's unassigned record after a round that found nobody. */
+export function recordUnmatched(tx: ZoneTx, deliveryId: string, reason: MatchFailure, count: number, radiusKm: number): void {
+  const delivery = tx.requireDelivery(deliveryId);
+  const current = delivery.unassigned;
+  if (current) {
+    tx.putDelivery({
+      ...delivery,
+      unassigned: {
+        ...current,
+        failureReason: reason,
+        lastAttemptAt: tx.nowIso,
+        attemptCount: current.attemptCount + 1,
+        updatedAt: tx.nowIso,
+      },
+    });
+    return;
+  }
+  tx.putDelivery({
+    ...delivery,
+    unassigned: {
+      id: tx.newId(),
+      orgId: delivery.orgId,
+      zoneId: delivery.zoneId,
+      deliveryId,
+      sellerOrderId: delivery.sellerOrderId,
+      location: delivery.pickup,
+      failureReason: reason,
+      firstAttemptAt: tx.nowIso,
+      lastAttemptAt: tx.nowIso,
+      attemptCount: 1,
+      escalationLevel: 0,
+      escalationStatus: "PENDING",
+      supportTicketId: null,
+      notificationSentAt: null,
+      createdAt: tx.nowIso,
+      updatedAt: tx.nowIso,
+    },
+  });
+  tx.audit(deliveryId, "driver_candidates_found", { count, radiusKm, failureReason: reason }, SYSTEM);
+}

@@ -1,0 +1,67 @@
+import { Hono } from "hono";
+import { DeliveryParams } from "../../contracts/deliveries";
+import { DriverParams } from "../../contracts/drivers";
+import { AcceptOfferBody, CreateOfferBody, DriverOffersQuery, OfferParams, RejectOfferBody } from "../../contracts/offers";
+import type { AppEnv } from "../app-env";
+import { actorOf } from "../caller";
+import { locate } from "../directory";
+import { conflict, notFound } from "../http-error";
+import { allow, selfOr } from "../middleware/authorize";
+import { driverOfferView } from "../presenters";
+import { body, params, query } from "../validation";
+import { callDriverZone, unwrap, zoneStub } from "../zone-client";
+
+/** Offers are answered for at most this many at a time (API.md). */
+const OFFER_LIST_LIMIT = 50;
+
+/** Seed 001 "Driver Offers API". */
+export const offerRoutes = new Hono<AppEnv>()
+  .post("/deliveries/:id/offers", params(DeliveryParams), body(CreateOfferBody), allow("ops", "admin"), async (c) => {
+    const caller = c.get("caller");
+    const { id } = c.req.valid("param");
+    const { driverId, expiresInSeconds } = c.req.valid("json");
+    const [delivery, driver] = await Promise.all([
+      locate(c.env.DB, caller.org, "delivery", id),
+      locate(c.env.DB, caller.org, "driver", driverId),
+    ]);
+    if (!delivery) throw notFound("Delivery not found");
+    if (!driver) throw notFound("Driver not found");
+    if (driver.zoneId !== delivery.zoneId) throw conflict("Driver is not in the delivery's zone");
+    const offer = unwrap(
+      await zoneStub(c.env, caller.org, delivery.zoneId).createOffer(caller.org, id, driverId, expiresInSeconds, actorOf(caller)),
+    );
+    return c.json({ success: true, offerId: offer.id, expiresAt: offer.expiresAt, payload: offer.payload }, 201);
+  })
+  .get("/drivers/:id/offers", params(DriverParams), query(DriverOffersQuery), selfOr("id", "ops", "admin"), async (c) => {
+    const { org } = c.get("caller");
+    const { id } = c.req.valid("param");
+    const { status } = c.req.valid("query");
+    const offers = await callDriverZone(c.env, org, id, (zone) => zone.driverOffers(org, id, status, OFFER_LIST_LIMIT));
+    return c.json({ offers: offers.map(driverOfferView) });
+  })
+  .post(
+    "/drivers/:id/offers/:offerId/accept",
+    params(OfferParams),
+    body(AcceptOfferBody),
+    selfOr("id", "ops", "admin"),
+    async (c) => {
+      const { org } = c.get("caller");
+      const { id, offerId } = c.req.valid("param");
+      const { acceptedAt } = c.req.valid("json");
+      const accepted = await callDriverZone(c.env, org, id, (zone) => zone.acceptOffer(org, id, offerId, acceptedAt));
+      return c.json({ success: true, ...accepted });
+    },
+  )
+  .post(
+    "/drivers/:id/offers/:offerId/reject",
+    params(OfferParams),
+    body(RejectOfferBody),
+    selfOr("id", "ops", "admin"),
+    async (c) => {
+      const { org } = c.get("caller");
+      const { id, offerId } = c.req.valid("param");
+      const reason = c.req.valid("json").reason ?? "other";
+      const { nextOfferId } = await callDriverZone(c.env, org, id, (zone) => zone.rejectOffer(org, id, offerId, reason));
+      return c.json({ success: true, ...(nextOfferId ? { nextOfferId } : {}), reason });
+    },
+  );
