@@ -1,4 +1,5 @@
 import type { CreateDeliveryBody } from "../contracts/deliveries";
+import { matchDelivery } from "./dispatch-round";
 import { conflict } from "./errors";
 import type { Actor, DeliveryRecord } from "./model";
 import type { ZoneTx } from "./zone-tx";
@@ -9,7 +10,10 @@ export interface NewDelivery extends Omit<CreateDeliveryBody, "orderId" | "zoneI
   trackingToken: string;
 }
 
-/** Takes a delivery into the zone as `ready`, audited as `created` (version 1). */
+/**
+ * Takes a delivery into the zone as `ready`, audited as `created` (version 1); with automatic
+ * dispatch the first matching round runs in the same decision.
+ */
 export function acceptDelivery(tx: ZoneTx, input: NewDelivery, actor: Actor): DeliveryRecord {
   if (tx.delivery(input.id)) throw conflict("Delivery already exists");
   const delivery = tx.putDelivery({
@@ -52,5 +56,6 @@ export function acceptDelivery(tx: ZoneTx, input: NewDelivery, actor: Actor): De
     },
     actor,
   );
+  matchDelivery(tx, delivery.id);
   return tx.requireDelivery(delivery.id);
 }

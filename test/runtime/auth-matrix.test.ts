@@ -231,7 +231,7 @@ describe("tenant isolation", () => {
   it("never shows or changes org A's zones, drivers or deliveries to org B", async () => {
     const a = await newOrg();
     const driver = await a.addDriver();
-    const delivery = await a.addDelivery();
+    const delivery = await a.addDelivery({ dispatch: "manual" });
     const zoneBefore = await json(await a.admin.get(`/admin/zones/${a.zone.id}`));
     const driverBefore = await json(await a.admin.get(`/drivers/${driver.id}`));
     const deliveryBefore = await json(await a.admin.get(`/admin/deliveries/${delivery.id}`));
@@ -326,7 +326,7 @@ describe("idempotency on POST /v2/deliveries", () => {
     const o = await newOrg();
     const { service, ops, zone } = o;
     const key = `create-${crypto.randomUUID()}`;
-    const body = order();
+    const body = order({ dispatch: "manual" });
 
     const first = await service.post("/deliveries", body, { "Idempotency-Key": key });
     expect(first.status).toBe(201);

@@ -278,7 +278,7 @@ describe("POST /v2/drivers/:id/deliveries/:deliveryId/status", () => {
 describe("GET /v2/admin/deliveries/:id/audit", () => {
   it("records created then delivery_cancelled, versions 1 and 2, with actors and a summary", async () => {
     const { service, ops, addDelivery } = await newOrg();
-    const delivery = await addDelivery();
+    const delivery = await addDelivery({ dispatch: "manual" });
     expect((await ops.post(`/deliveries/${delivery.id}/cancel`, { reason: "store closed" })).status).toBe(200);
 
     const res = await ops.get(`/admin/deliveries/${delivery.id}/audit`);
@@ -306,7 +306,7 @@ describe("GET /v2/admin/deliveries/:id/audit", () => {
   it("records an admin-created delivery as actor admin, and refuses service (403) and other orgs (404)", async () => {
     const { admin, service, ops } = await newOrg();
     const other = await newOrg();
-    const delivery = await json(await admin.post("/deliveries", order()));
+    const delivery = await json(await admin.post("/deliveries", order({ dispatch: "manual" })));
     const audit = await json(await ops.get(`/admin/deliveries/${delivery.id}/audit`));
     expect(audit.events).toHaveLength(1);
     expect(audit.events[0]).toMatchObject({ eventType: "created", actorType: "admin", actorId: admin.sub, version: 1 });
@@ -318,7 +318,7 @@ describe("GET /v2/admin/deliveries/:id/audit", () => {
 
   it("does not audit refused moves", async () => {
     const { service, ops, addDelivery, addDriver } = await newOrg();
-    const delivery = await addDelivery();
+    const delivery = await addDelivery({ dispatch: "manual" });
     const driver = await addDriver();
     await service.post(`/deliveries/${delivery.id}/cancel`, { reason: "first" });
     await expectError(await service.post(`/deliveries/${delivery.id}/cancel`, { reason: "second" }), 409);

@@ -6,7 +6,7 @@ describe("zone → driver → delivery", () => {
     const { admin, addDriver, addDelivery, zone } = await newOrg();
     const driver = await addDriver();
     expect(driver.availability).toBe("offline");
-    const delivery = await addDelivery();
+    const delivery = await addDelivery({ dispatch: "manual" });
     expect(delivery.status).toBe("ready");
     expect(delivery.zoneId).toBe(zone.id);
     const read = await admin.get(`/admin/deliveries/${delivery.id}`);
