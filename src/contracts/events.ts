@@ -1,0 +1,196 @@
+import { z } from "zod";
+import { Coordinates, Uuid } from "./common";
+import { OfferPayload } from "./offers";
+import { Availability, DeliveryStatus } from "./statuses";
+
+/*
+ * Server → client socket events: the seed's event objects (seed 001 "WebSocket Events") plus
+ * `offer_cancelled` and `delivery_status_changed`. Every event is checked against these schemas
+ * before it is sent; `seq` and `eventId` are added by the zone object per audience.
+ */
+
+const Iso = z.string();
+
+export const OfferCreatedEvent = z.object({
+  type: z.literal("offer_created"),
+  offerId: Uuid,
+  deliveryId: Uuid,
+  payload: OfferPayload,
+  expiresAt: Iso,
+  createdAt: Iso,
+});
+
+export const OfferAcceptedEvent = z.object({
+  type: z.literal("offer_accepted"),
+  offerId: Uuid,
+  driverId: Uuid,
+  deliveryId: Uuid,
+  responseTimeMs: z.number().int().min(0),
+  assignmentId: Uuid,
+  acceptedAt: Iso,
+});
+
+export const OfferRejectedEvent = z.object({
+  type: z.literal("offer_rejected"),
+  offerId: Uuid,
+  driverId: Uuid,
+  deliveryId: Uuid,
+  reason: z.string(),
+  rejectedAt: Iso,
+});
+
+export const OfferExpiredEvent = z.object({
+  type: z.literal("offer_expired"),
+  offerId: Uuid,
+  driverId: Uuid,
+  deliveryId: Uuid,
+  expiresAt: Iso,
+});
+
+export const OfferCancelledEvent = z.object({
+  type: z.literal("offer_cancelled"),
+  offerId: Uuid,
+  driverId: Uuid,
+  deliveryId: Uuid,
+  reason: z.string(),
+  cancelledAt: Iso,
+});
+
+export const AvailabilityChangedEvent = z.object({
+  type: z.literal("availability_changed"),
+  driverId: Uuid,
+  fromState: Availability,
+  toState: Availability,
+  reason: z.string().optional(),
+  until: Iso.optional(),
+  changedAt: Iso,
+});
+
+export const BreakExpiredEvent = z.object({
+  type: z.literal("break_expired"),
+  driverId: Uuid,
+  breakDurationMinutes: z.number().min(0),
+  expiredAt: Iso,
+});
+
+export const UnassignedOrderEscalatedEvent = z.object({
+  type: z.literal("unassigned_order_escalated"),
+  deliveryId: Uuid,
+  sellerOrderId: z.string(),
+  level: z.number().int().min(1).max(3),
+  reason: z.string(),
+  escalatedAt: Iso,
+  supportTicketId: Uuid.optional(),
+});
+
+export const SupportTicketCreatedEvent = z.object({
+  type: z.literal("support_ticket_created"),
+  ticketId: Uuid,
+  deliveryId: Uuid,
+  sellerOrderId: z.string(),
+  priority: z.string(),
+  title: z.string(),
+  description: z.string(),
+  createdAt: Iso,
+});
+
+export const DeliveryEtaUpdatedEvent = z.object({
+  type: z.literal("delivery_eta_updated"),
+  deliveryId: Uuid,
+  estimatedPickupTime: Iso,
+  estimatedDeliveryTime: Iso,
+  confidence: z.number().min(0).max(1),
+  updatedAt: Iso,
+});
+
+export const DeliveryLocationUpdatedEvent = z.object({
+  type: z.literal("delivery_location_updated"),
+  deliveryId: Uuid,
+  location: Coordinates.extend({ accuracyMeters: z.number().min(0) }),
+  speed: z.number().optional(),
+  heading: z.number().optional(),
+  updatedAt: Iso,
+});
+
+export const DeliveryStatusChangedEvent = z.object({
+  type: z.literal("delivery_status_changed"),
+  deliveryId: Uuid,
+  orderId: z.string(),
+  fromStatus: DeliveryStatus,
+  status: DeliveryStatus,
+  reason: z.string().optional(),
+  changedAt: Iso,
+});
+
+/** Analytics events; their schemas are fixed now, they are emitted by the analytics work. */
+export const ZoneHealthUpdatedEvent = z.object({
+  type: z.literal("zone_health_updated"),
+  zoneId: Uuid,
+  zoneName: z.string(),
+  metrics: z.object({
+    currentDriversOnline: z.number().int().min(0),
+    minDriversRequired: z.number().int().min(0),
+    avgWaitTimeSeconds: z.number().min(0),
+    targetWaitTimeSeconds: z.number().min(0),
+    demandLevel: z.number().int().min(1).max(10),
+    healthScore: z.number().min(0).max(100),
+  }),
+  updatedAt: Iso,
+});
+
+export const DriverPerformanceUpdatedEvent = z.object({
+  type: z.literal("driver_performance_updated"),
+  driverId: Uuid,
+  driverName: z.string(),
+  metrics: z.object({
+    deliveriesCompleted: z.number().int().min(0),
+    acceptanceRate: z.number().min(0).max(1),
+    onTimeRate: z.number().min(0).max(1),
+    customerRating: z.number().min(1).max(5),
+    avgResponseTimeMs: z.number().min(0),
+    totalEarnings: z.number().min(0),
+  }),
+  updatedAt: Iso,
+});
+
+export const ZoneEvent = z.discriminatedUnion("type", [
+  OfferCreatedEvent,
+  OfferAcceptedEvent,
+  OfferRejectedEvent,
+  OfferExpiredEvent,
+  OfferCancelledEvent,
+  AvailabilityChangedEvent,
+  BreakExpiredEvent,
+  UnassignedOrderEscalatedEvent,
+  SupportTicketCreatedEvent,
+  DeliveryEtaUpdatedEvent,
+  DeliveryLocationUpdatedEvent,
+  DeliveryStatusChangedEvent,
+  ZoneHealthUpdatedEvent,
+  DriverPerformanceUpdatedEvent,
+]);
+export type ZoneEvent = z.infer<typeof ZoneEvent>;
+
+/** What goes over the wire: the event plus its place in the audience's stream. */
+export type SequencedEvent = ZoneEvent & { seq: number; eventId: string };
+
+/** Driver → server messages (API.md "WebSockets"). */
+export const DriverMessage = z.discriminatedUnion("type", [
+  z.strictObject({
+    type: z.literal("location"),
+    lat: z.number().min(-90).max(90),
+    lon: z.number().min(-180).max(180),
+    accuracyMeters: z.number().min(0).max(100_000).optional(),
+    speed: z.number().min(0).max(500).optional(),
+    heading: z.number().min(0).max(360).optional(),
+    recordedAt: z.iso.datetime({ offset: true }).optional(),
+  }),
+  z.strictObject({ type: z.literal("accept_offer"), offerId: Uuid, acceptedAt: z.iso.datetime({ offset: true }).optional() }),
+  z.strictObject({
+    type: z.literal("reject_offer"),
+    offerId: Uuid,
+    reason: z.enum(["too_far", "no_time", "bad_area", "other"]).optional(),
+  }),
+  z.strictObject({ type: z.literal("ping") }),
+]);
+export type DriverMessage = z.infer<typeof DriverMessage>;
