@@ -1,9 +1,9 @@
 import type { DeliveryStatus } from "../contracts/statuses";
 import { assignDriver, finishAssignment } from "./assignment-lifecycle";
 import { assertDeliveryMove, auditEventForStatus } from "./delivery-status";
-import { matchDelivery } from "./dispatch-round";
+import { matchDelivery, offerWaitingTo } from "./dispatch-round";
 import { DomainError, conflict } from "./errors";
-import type { Actor, AssignmentStatus, DeliveryRecord } from "./model";
+import type { Actor, AssignmentStatus, DeliveryRecord, OfferRecord } from "./model";
 import { withdrawOffer } from "./offer-lifecycle";
 import type { ZoneTx } from "./zone-tx";
 
@@ -46,10 +46,20 @@ export function moveDelivery(
     { from: delivery.status, to, reason, driverId: delivery.assignedDriverId },
     actor,
   );
-  if (to === "cancelled") for (const offer of tx.pendingOffersOfDelivery(deliveryId)) withdrawOffer(tx, offer, "delivery_cancelled");
+  const withdrawn =
+    to === "cancelled" ? tx.pendingOffersOfDelivery(deliveryId).map((offer) => withdrawOffer(tx, offer, "delivery_cancelled")) : [];
   const ends = ASSIGNMENT_END[to];
   if (ends) finishAssignment(tx, moved, ends, `delivery_${to}`);
+  offerWaitingToHoldersOf(tx, withdrawn);
   return tx.requireDelivery(deliveryId);
+}
+
+/**
+ * Drivers whose offers were just withdrawn are free again: like a driver becoming available,
+ * they are new supply for the deliveries still waiting (a pending offer kept them out of matching).
+ */
+function offerWaitingToHoldersOf(tx: ZoneTx, withdrawn: OfferRecord[]): void {
+  for (const offer of withdrawn) offerWaitingTo(tx, offer.driverId);
 }
 
 function requireAssignedDriver(tx: ZoneTx, driverId: string, deliveryId: string): DeliveryRecord {
@@ -117,11 +127,13 @@ export function reassignDelivery(tx: ZoneTx, deliveryId: string, driverId: strin
     }
   }
   if (delivery.status === "assigned") unassign(tx, delivery, "REASSIGNED", "ops_reassign", actor);
-  for (const offer of tx.pendingOffersOfDelivery(deliveryId)) withdrawOffer(tx, offer, "ops_reassign");
+  const withdrawn = tx.pendingOffersOfDelivery(deliveryId).map((offer) => withdrawOffer(tx, offer, "ops_reassign"));
   if (driverId) {
     assignDriver(tx, deliveryId, driverId, { offerId: null, actor });
   } else {
     matchDelivery(tx, deliveryId, { force: true });
   }
+  // Only after this delivery has had its turn, so freed drivers do not pre-empt it elsewhere.
+  offerWaitingToHoldersOf(tx, withdrawn);
   return tx.requireDelivery(deliveryId);
 }

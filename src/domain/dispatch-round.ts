@@ -37,12 +37,14 @@ export function matchDelivery(tx: ZoneTx, deliveryId: string, options: RoundOpti
   if (!delivery || delivery.status !== "ready") return [];
   if (delivery.dispatch === "manual" && !options.force) return [];
   const settings = tx.zone.settings;
-  const open = (settings.dispatchMode === "broadcast" ? settings.broadcastSize : 1) - tx.pendingOffersOfDelivery(deliveryId).length;
+  const pending = tx.pendingOffersOfDelivery(deliveryId).length;
+  const open = (settings.dispatchMode === "broadcast" ? settings.broadcastSize : 1) - pending;
   if (open <= 0) return [];
   const radiusKm = options.radiusKm ?? settings.searchRadiusKm;
   const attemptsLeft = settings.maxOfferAttempts - delivery.autoOfferCount;
   if (attemptsLeft <= 0) {
-    recordUnmatched(tx, deliveryId, "offers_exhausted", 0, radiusKm);
+    // Offers still out may yet be accepted: the delivery is unmatched only once they are gone.
+    if (pending === 0) recordUnmatched(tx, deliveryId, "offers_exhausted", 0, radiusKm);
     return [];
   }
   if (delivery.autoOfferCount === 0 && delivery.unassigned === null) {
@@ -94,6 +96,8 @@ export function recordUnmatched(tx: ZoneTx, deliveryId: string, reason: MatchFai
       ...delivery,
       unassigned: {
         ...current,
+        // Waiting again after an assignment fell through: the record is open again.
+        escalationStatus: current.escalationLevel > 0 ? "NOTIFIED" : "PENDING",
         failureReason: reason,
         lastAttemptAt: tx.nowIso,
         attemptCount: current.attemptCount + 1,

@@ -23,6 +23,18 @@ export function unwrap<T>(result: ZoneResult<T>): T {
   throw new DomainError(result.error.kind, result.error.message);
 }
 
+/** A driver named for a delivery must exist in the org (404) and work in its zone (409). */
+export async function requireDriverInZone(env: Env, orgId: string, driverId: string, deliveryId: string): Promise<string> {
+  const [delivery, driver] = await Promise.all([
+    locate(env.DB, orgId, "delivery", deliveryId),
+    locate(env.DB, orgId, "driver", driverId),
+  ]);
+  if (!delivery) throw notFound("Delivery not found");
+  if (!driver) throw notFound("Driver not found");
+  if (driver.zoneId !== delivery.zoneId) throw conflict("Driver is not in the delivery's zone");
+  return delivery.zoneId;
+}
+
 export async function deliveryZone(env: Env, orgId: string, deliveryId: string): Promise<ZoneStub> {
   const entry = await locate(env.DB, orgId, "delivery", deliveryId);
   if (!entry) throw notFound("Delivery not found");

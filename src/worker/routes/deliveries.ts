@@ -18,7 +18,7 @@ import { allow, selfOr } from "../middleware/authorize";
 import { assignmentView, deliveryView, offerView } from "../presenters";
 import { readAudit } from "../trail-reads";
 import { body, params } from "../validation";
-import { deliveryZone, unwrap, zoneStub } from "../zone-client";
+import { deliveryZone, requireDriverInZone, unwrap, zoneStub } from "../zone-client";
 import { zoneForPoint } from "../zone-locator";
 import { requireZone } from "../zone-registry";
 
@@ -75,6 +75,7 @@ export const deliveryRoutes = new Hono<AppEnv>()
       const { id } = c.req.valid("param");
       const { driverId } = c.req.valid("json");
       const zone = await deliveryZone(c.env, caller.org, id);
+      if (driverId) await requireDriverInZone(c.env, caller.org, driverId, id);
       const delivery = unwrap(await zone.reassignDelivery(caller.org, id, driverId, actorOf(caller)));
       return c.json(deliveryView(delivery, publicBaseUrl(c)));
     },

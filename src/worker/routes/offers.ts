@@ -4,12 +4,10 @@ import { DriverParams } from "../../contracts/drivers";
 import { AcceptOfferBody, CreateOfferBody, DriverOffersQuery, OfferParams, RejectOfferBody } from "../../contracts/offers";
 import type { AppEnv } from "../app-env";
 import { actorOf } from "../caller";
-import { locate } from "../directory";
-import { conflict, notFound } from "../http-error";
 import { allow, selfOr } from "../middleware/authorize";
 import { driverOfferView } from "../presenters";
 import { body, params, query } from "../validation";
-import { callDriverZone, unwrap, zoneStub } from "../zone-client";
+import { callDriverZone, requireDriverInZone, unwrap, zoneStub } from "../zone-client";
 
 /** Offers are answered for at most this many at a time (API.md). */
 const OFFER_LIST_LIMIT = 50;
@@ -20,15 +18,9 @@ export const offerRoutes = new Hono<AppEnv>()
     const caller = c.get("caller");
     const { id } = c.req.valid("param");
     const { driverId, expiresInSeconds } = c.req.valid("json");
-    const [delivery, driver] = await Promise.all([
-      locate(c.env.DB, caller.org, "delivery", id),
-      locate(c.env.DB, caller.org, "driver", driverId),
-    ]);
-    if (!delivery) throw notFound("Delivery not found");
-    if (!driver) throw notFound("Driver not found");
-    if (driver.zoneId !== delivery.zoneId) throw conflict("Driver is not in the delivery's zone");
+    const zoneId = await requireDriverInZone(c.env, caller.org, driverId, id);
     const offer = unwrap(
-      await zoneStub(c.env, caller.org, delivery.zoneId).createOffer(caller.org, id, driverId, expiresInSeconds, actorOf(caller)),
+      await zoneStub(c.env, caller.org, zoneId).createOffer(caller.org, id, driverId, expiresInSeconds, actorOf(caller)),
     );
     return c.json({ success: true, offerId: offer.id, expiresAt: offer.expiresAt, payload: offer.payload }, 201);
   })
