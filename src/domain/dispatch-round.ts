@@ -74,13 +74,15 @@ export function matchDelivery(tx: ZoneTx, deliveryId: string, options: RoundOpti
  * New supply: a driver just became free (or moved). The waiting deliveries this driver could
  * take, highest priority first, get a matching round — which picks the best candidate, not
  * necessarily this driver. Deliveries the driver cannot serve are left alone, so their failed
- * attempts are not counted again.
+ * attempts are not counted again; so are deliveries out of automatic offers, which no driver
+ * can change (else every location tick near one would rewrite its unassigned record).
  */
 export function offerWaitingTo(tx: ZoneTx, driverId: string): void {
   const waiting = tx.waitingDeliveries();
   for (const delivery of waiting) {
     const driver = tx.driver(driverId);
     if (!driver?.location || driver.availability !== "available" || tx.holdsPendingOffer(driverId)) return;
+    if (delivery.autoOfferCount >= tx.zone.settings.maxOfferAttempts) continue;
     const request = matchRequest(tx, delivery, tx.zone.settings.searchRadiusKm);
     if (!isEligible(tx, request, driver) || haversineKm(driver.location, delivery.pickup) > request.radiusKm) continue;
     matchDelivery(tx, delivery.id);

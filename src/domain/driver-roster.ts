@@ -43,7 +43,9 @@ export function registerDriver(tx: ZoneTx, id: string, input: Omit<CreateDriverB
 
 export function editDriverProfile(tx: ZoneTx, id: string, patch: DriverProfilePatch): DriverRecord {
   const driver = tx.requireDriver(id);
-  return tx.putDriver({ ...driver, ...patch, updatedAt: tx.nowIso });
+  tx.putDriver({ ...driver, ...patch, updatedAt: tx.nowIso });
+  offerWaitingToIfFree(tx, id);
+  return tx.requireDriver(id);
 }
 
 export function setZonePreferences(
@@ -53,7 +55,14 @@ export function setZonePreferences(
 ): DriverRecord {
   const driver = tx.requireDriver(id);
   const zonePreferences = Object.fromEntries(preferences.map((p) => [p.zoneId, p.preference]));
-  return tx.putDriver({ ...driver, zonePreferences, updatedAt: tx.nowIso });
+  tx.putDriver({ ...driver, zonePreferences, updatedAt: tx.nowIso });
+  offerWaitingToIfFree(tx, id);
+  return tx.requireDriver(id);
+}
+
+/** A free driver whose vehicle, capabilities or zone preference changed may now fit a waiting delivery. */
+function offerWaitingToIfFree(tx: ZoneTx, id: string): void {
+  if (tx.requireDriver(id).availability === "available") offerWaitingTo(tx, id);
 }
 
 /** A sign of life from the driver (any request of theirs, a socket message). */

@@ -1,17 +1,101 @@
+import type { Coordinates } from "../../src/contracts/common";
+import type { DeliveryRequirements } from "../../src/contracts/deliveries";
+import type { VehicleType } from "../../src/contracts/drivers";
 import { DEFAULT_ZONE_SETTINGS, type ZoneSettings } from "../../src/contracts/zones";
+import { changeAvailability } from "../../src/domain/availability-changes";
+import { acceptDelivery } from "../../src/domain/delivery-intake";
 import { registerDriver } from "../../src/domain/driver-roster";
-import type { ZoneConfig } from "../../src/domain/model";
-import { ZoneState } from "../../src/domain/zone-state";
+import { DomainError } from "../../src/domain/errors";
+import type {
+  Actor,
+  AssignmentRecord,
+  AuditEntry,
+  DeliveryRecord,
+  DriverRecord,
+  HistoryEntry,
+  OfferRecord,
+  ZoneConfig,
+} from "../../src/domain/model";
+import { type ZoneArchive, ZoneState } from "../../src/domain/zone-state";
+import type { ZoneChanges } from "../../src/domain/zone-tx";
 import { ZoneTx } from "../../src/domain/zone-tx";
 
 export const T0 = Date.parse("2026-02-01T10:00:00.000Z");
 
+export const OPS: Actor = { type: "admin", id: "30000000-0000-4000-8000-000000000003" };
+export const SERVICE: Actor = { type: "service", id: null };
+export const driverActor = (id: string): Actor => ({ type: "driver", id });
+
+/** Everything a zone ever committed, newest version of each record, plus every audit/history row. */
+export interface ZoneLog {
+  deliveries: Map<string, DeliveryRecord>;
+  offers: Map<string, OfferRecord>;
+  assignments: Map<string, AssignmentRecord>;
+  audit: AuditEntry[];
+  history: HistoryEntry[];
+}
+
+/** An archive that also keeps what it was given, so tests can read every record ever written. */
+export function recordingArchive(): ZoneArchive & { log: ZoneLog } {
+  const log: ZoneLog = { deliveries: new Map(), offers: new Map(), assignments: new Map(), audit: [], history: [] };
+  return {
+    log,
+    delivery: (id) => log.deliveries.get(id),
+    offer: (id) => log.offers.get(id),
+    assignment: (id) => log.assignments.get(id),
+    remember(changes) {
+      for (const d of changes.deliveries.values()) log.deliveries.set(d.id, d);
+      for (const o of changes.offers.values()) log.offers.set(o.id, o);
+      for (const a of changes.assignments.values()) log.assignments.set(a.id, a);
+      log.audit.push(...changes.audit);
+      log.history.push(...changes.history);
+    },
+  };
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === "object" && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const inner of Object.values(value)) deepFreeze(inner);
+  }
+  return value;
+}
+
+/** Records are never mutated in place (model.ts): freezing them makes any in-place write throw. */
+function freezeChanges(changes: ZoneChanges): void {
+  for (const { record } of changes.drivers.values()) deepFreeze(record);
+  for (const d of changes.deliveries.values()) deepFreeze(d);
+  for (const o of changes.offers.values()) deepFreeze(o);
+  for (const a of changes.assignments.values()) deepFreeze(a);
+  for (const e of changes.audit) deepFreeze(e);
+  for (const h of changes.history) deepFreeze(h);
+}
+
+export interface DriverInput {
+  location?: Coordinates | null;
+  vehicleType?: VehicleType | null;
+  capabilities?: string[];
+}
+
+export interface DeliveryInput {
+  pickup?: Coordinates;
+  dropoff?: Coordinates;
+  priority?: number;
+  estimatedPrepTimeMinutes?: number;
+  requirements?: DeliveryRequirements;
+  dispatch?: "auto" | "manual";
+  storeName?: string;
+}
+
+export type Attempt<T> = { ok: true; value: T } | { ok: false; error: DomainError };
+
 /**
  * An in-memory zone driven the way the zone object drives it: each step runs a rule over a
- * ZoneTx and applies its changes, with time passed in.
+ * ZoneTx and applies its changes, with time passed in. A rule that throws applies nothing.
  */
-export function memoryZone(settings: Partial<ZoneSettings> = {}) {
-  const state = new ZoneState();
+export function memoryZone(settings: Partial<ZoneSettings> = {}, options: { freeze?: boolean } = {}) {
+  const archive = recordingArchive();
+  const state = new ZoneState(archive);
   let seq = 0;
   const newId = () => `00000000-0000-4000-8000-${String(++seq).padStart(12, "0")}`;
   const zone: ZoneConfig = {
@@ -31,20 +115,93 @@ export function memoryZone(settings: Partial<ZoneSettings> = {}) {
   function run<T>(at: number, rule: (tx: ZoneTx) => T): T {
     const tx = new ZoneTx(state, at, newId);
     const value = rule(tx);
+    if (options.freeze) freezeChanges(tx.changes);
     state.apply(tx.changes);
     return value;
   }
-  function addDriver(at = T0) {
+  /** Like run, but a DomainError comes back as a value (and, as with run, nothing is applied). */
+  function attempt<T>(at: number, rule: (tx: ZoneTx) => T): Attempt<T> {
+    try {
+      return { ok: true, value: run(at, rule) };
+    } catch (error) {
+      if (error instanceof DomainError) return { ok: false, error };
+      throw error;
+    }
+  }
+  /** A read-only view of the zone now (a ZoneTx whose changes are never applied). */
+  function view(at: number = T0): ZoneTx {
+    return new ZoneTx(state, at, () => {
+      throw new Error("a read view must not create records");
+    });
+  }
+  function addDriver(at = T0, input: DriverInput = {}) {
     return run(at, (tx) =>
       registerDriver(tx, newId(), {
         name: "Asha K",
         phone: "+919876543210",
         vehicle: "Activa",
-        vehicleType: "scooter",
-        capabilities: [],
-        location: { lat: 12.95, lon: 77.6 },
+        vehicleType: input.vehicleType === null ? undefined : (input.vehicleType ?? "scooter"),
+        capabilities: input.capabilities ?? [],
+        location: input.location === null ? undefined : (input.location ?? { lat: 12.95, lon: 77.6 }),
       }),
     );
   }
-  return { state, zone, run, addDriver, newId };
+  /** Registers a driver at `location` and makes it available (resumed by the driver itself). */
+  function addOnlineDriver(at = T0, input: DriverInput = {}): DriverRecord {
+    const driver = addDriver(at, input);
+    return run(at, (tx) => changeAvailability(tx, driver.id, "resume", driverActor(driver.id)));
+  }
+  function addDelivery(at = T0, input: DeliveryInput = {}): DeliveryRecord {
+    const id = newId();
+    return run(at, (tx) =>
+      acceptDelivery(
+        tx,
+        {
+          id,
+          orderId: `order-${id.slice(-4)}`,
+          sellerOrderId: `seller-${id.slice(-4)}`,
+          storeName: input.storeName ?? "Corner Store",
+          pickup: input.pickup ?? { lat: 12.95, lon: 77.6 },
+          dropoff: input.dropoff ?? { lat: 12.97, lon: 77.62 },
+          priority: input.priority ?? 50,
+          estimatedPrepTimeMinutes: input.estimatedPrepTimeMinutes ?? 5,
+          requirements: input.requirements ?? {},
+          dispatch: input.dispatch ?? "auto",
+          trackingToken: `token-${id}`,
+        },
+        SERVICE,
+      ),
+    );
+  }
+  const driver = (id: string) => view().requireDriver(id);
+  const delivery = (id: string) => view().requireDelivery(id);
+  const offer = (id: string) => {
+    const found = view().offer(id);
+    if (!found) throw new Error(`no offer ${id}`);
+    return found;
+  };
+  /** Every offer ever made for a delivery, oldest first. */
+  const offersOf = (deliveryId: string) => [...archive.log.offers.values()].filter((o) => o.deliveryId === deliveryId);
+  const pendingOffersOf = (deliveryId: string) => offersOf(deliveryId).filter((o) => o.status === "PENDING");
+  const auditOf = (deliveryId: string) => archive.log.audit.filter((e) => e.deliveryId === deliveryId);
+  return {
+    state,
+    zone,
+    log: archive.log,
+    run,
+    attempt,
+    view,
+    addDriver,
+    addOnlineDriver,
+    addDelivery,
+    driver,
+    delivery,
+    offer,
+    offersOf,
+    pendingOffersOf,
+    auditOf,
+    newId,
+  };
 }
+
+export type MemoryZone = ReturnType<typeof memoryZone>;
