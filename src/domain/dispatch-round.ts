@@ -1,6 +1,6 @@
 import { haversineKm } from "./geo";
 import type { MatchFailure, MatchRequest } from "./matching";
-import { explainNoCandidates, isEligible, rankCandidates } from "./matching";
+import { bestCandidates, explainNoCandidates, isEligible } from "./matching";
 import type { DeliveryRecord, OfferRecord } from "./model";
 import { SYSTEM } from "./model";
 import { createOffer } from "./offer-lifecycle";
@@ -51,15 +51,16 @@ export function matchDelivery(tx: ZoneTx, deliveryId: string, options: RoundOpti
     tx.audit(deliveryId, "assignment_started", { searchRadiusKm: radiusKm, dispatchMode: settings.dispatchMode }, SYSTEM);
   }
   const request = matchRequest(tx, delivery, radiusKm);
-  const candidates = rankCandidates(tx, request);
+  const candidates = bestCandidates(tx, request, Math.min(open, attemptsLeft));
   if (candidates.length === 0) {
     if (tx.pendingOffersOfDelivery(deliveryId).length === 0) {
       recordUnmatched(tx, deliveryId, explainNoCandidates(tx, request), 0, radiusKm);
     }
     return [];
   }
+  // `count`: the best candidates found, nearest first — the search stops once it has enough.
   tx.audit(deliveryId, "driver_candidates_found", { count: candidates.length, radiusKm }, SYSTEM);
-  return candidates.slice(0, Math.min(open, attemptsLeft)).map(({ driver }) =>
+  return candidates.map(({ driver }) =>
     createOffer(tx, {
       deliveryId,
       driverId: driver.id,

@@ -94,6 +94,20 @@ export function rankCandidates(view: MatchingView, request: MatchRequest): Candi
 }
 
 /**
+ * The best `limit` candidates, searching outwards from the pickup: radii 0.5, 1, 2, 4 … km
+ * (whole distance bands) until `limit` candidates lie strictly inside one, or the search radius
+ * is reached. Distance band is the first ranking key, so nobody further out could outrank them.
+ * The cost follows the drivers near the pickup, not the zone's size.
+ */
+export function bestCandidates(view: MatchingView, request: MatchRequest, limit: number): Candidate[] {
+  for (let radiusKm = DISTANCE_BAND_KM; ; radiusKm *= 2) {
+    if (radiusKm >= request.radiusKm) return rankCandidates(view, request).slice(0, limit);
+    const inside = rankCandidates(view, { ...request, radiusKm }).filter((c) => c.distanceKm < radiusKm);
+    if (inside.length >= limit) return inside.slice(0, limit);
+  }
+}
+
+/**
  * Why nobody could be offered the delivery, from the most to the least fundamental cause:
  * nobody is working in the zone; everyone working is busy (or holding another offer); drivers
  * are free but all beyond the radius; free drivers nearby are ruled out for this delivery.

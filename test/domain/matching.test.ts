@@ -9,6 +9,7 @@ import {
   type MatchRequest,
   type MatchingView,
   acceptanceRate,
+  bestCandidates,
   compareCandidates,
   explainNoCandidates,
   isEligible,
@@ -391,6 +392,10 @@ describe("rankCandidates over random zones", () => {
             });
 
           expect(ids(got)).toEqual(expected.map((e) => e.id));
+          // The nearest-first search the dispatcher uses picks the same head of the ranking.
+          for (const limit of [1, 2, 3, 10]) {
+            expect(ids(bestCandidates(new ZoneTx(state, NOW), req, limit))).toEqual(expected.slice(0, limit).map((e) => e.id));
+          }
           expect(got.map((c) => c.distanceKm)).toEqual(expected.map((e) => e.distanceKm));
           for (let i = 1; i < got.length; i++) expect(compareCandidates(ZONE, got[i - 1]!, got[i]!)).toBeLessThan(0);
           if (got.length > 1) nonEmpty++;
