@@ -317,9 +317,13 @@ export class ZoneDispatcher extends DurableObject<Env> {
     this.scheduleFlush({ dueAt: this.store.outboxSize() > 0 ? this.clock() : null, attempts: 0 });
   }
 
+  /**
+   * Only the retry count needs storing: after a restart, pending outbox rows are flushed at once
+   * anyway (see the constructor), so a plain "flush now" costs no write on the decision path.
+   */
   private scheduleFlush(schedule: FlushSchedule): void {
+    if (schedule.attempts > 0 || this.flush.attempts > 0) this.store.saveFlushSchedule(schedule);
     this.flush = schedule;
-    this.store.saveFlushSchedule(schedule);
     this.rearm();
   }
 

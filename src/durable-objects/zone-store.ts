@@ -30,6 +30,34 @@ export type OutboxRow = {
 
 const ENDED_DELIVERY = ["delivered", "failed", "cancelled"];
 
+const UPSERT = {
+  zone: "INSERT INTO zone_config (id, data) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET data = excluded.data",
+  driver: "INSERT INTO drivers (id, data) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET data = excluded.data",
+  departed:
+    "INSERT INTO departed_drivers (id, to_zone_id, data) VALUES (?, ?, ?) " +
+    "ON CONFLICT(id) DO UPDATE SET to_zone_id = excluded.to_zone_id, data = excluded.data",
+  delivery:
+    "INSERT INTO deliveries (id, status, data) VALUES (?, ?, ?) " +
+    "ON CONFLICT(id) DO UPDATE SET status = excluded.status, data = excluded.data",
+  offer:
+    "INSERT INTO offers (id, delivery_id, driver_id, status, created_at, data) VALUES (?, ?, ?, ?, ?, ?) " +
+    "ON CONFLICT(id) DO UPDATE SET status = excluded.status, data = excluded.data",
+  assignment:
+    "INSERT INTO assignments (id, delivery_id, status, data) VALUES (?, ?, ?, ?) " +
+    "ON CONFLICT(id) DO UPDATE SET status = excluded.status, data = excluded.data",
+  timer:
+    "INSERT INTO timers (kind, ref, due_at) VALUES (?, ?, ?) ON CONFLICT(kind, ref) DO UPDATE SET due_at = excluded.due_at",
+};
+const INSERT_OUTBOX = "INSERT INTO outbox (kind, ref, payload) VALUES (?, ?, ?)";
+
+/** Location ticks change memory only; a decision with nothing durable skips the transaction. */
+function hasDurableWork(c: ZoneChanges): boolean {
+  if (c.zone || c.departed.size || c.arrived.size || c.deliveries.size || c.offers.size || c.assignments.size) return true;
+  if (c.timers.size || c.audit.length || c.history.length || c.unassigned.size) return true;
+  for (const write of c.drivers.values()) if (write.durable) return true;
+  return false;
+}
+
 export interface FlushSchedule {
   dueAt: number | null;
   attempts: number;
@@ -128,69 +156,37 @@ export class ZoneStore implements ZoneArchive {
       .map((row) => row.data as AssignmentRecord);
   }
 
-  /** Writes one decision atomically: records, timers and its outbox rows, or nothing. */
+  /**
+   * Writes one decision atomically: records, timers and its outbox rows, or nothing. This is
+   * the hot path of every decision, so it runs fixed SQL strings (prepared once by the runtime)
+   * rather than building each statement with drizzle; the tables are those of zone-schema.ts.
+   */
   commit(changes: ZoneChanges): void {
-    this.db.transaction((tx) => {
-      if (changes.zone) {
-        tx.insert(schema.zoneConfig)
-          .values({ id: changes.zone.id, data: changes.zone })
-          .onConflictDoUpdate({ target: schema.zoneConfig.id, set: { data: changes.zone } })
-          .run();
-      }
+    if (!hasDurableWork(changes)) return;
+    const sql = this.storage.sql;
+    const json = JSON.stringify;
+    this.storage.transactionSync(() => {
+      if (changes.zone) sql.exec(UPSERT.zone, changes.zone.id, json(changes.zone));
       for (const { record, durable } of changes.drivers.values()) {
-        if (!durable) continue;
-        tx.insert(schema.drivers)
-          .values({ id: record.id, data: record })
-          .onConflictDoUpdate({ target: schema.drivers.id, set: { data: record } })
-          .run();
+        if (durable) sql.exec(UPSERT.driver, record.id, json(record));
       }
-      for (const id of changes.arrived) tx.delete(schema.departedDrivers).where(eq(schema.departedDrivers.id, id)).run();
+      for (const id of changes.arrived) sql.exec("DELETE FROM departed_drivers WHERE id = ?", id);
       for (const [id, { toZoneId, driver }] of changes.departed) {
-        tx.delete(schema.drivers).where(eq(schema.drivers.id, id)).run();
-        tx.insert(schema.departedDrivers)
-          .values({ id, toZoneId, data: driver })
-          .onConflictDoUpdate({ target: schema.departedDrivers.id, set: { toZoneId, data: driver } })
-          .run();
+        sql.exec("DELETE FROM drivers WHERE id = ?", id);
+        sql.exec(UPSERT.departed, id, toZoneId, json(driver));
       }
-      for (const record of changes.deliveries.values()) {
-        tx.insert(schema.deliveries)
-          .values({ id: record.id, status: record.status, data: record })
-          .onConflictDoUpdate({ target: schema.deliveries.id, set: { status: record.status, data: record } })
-          .run();
+      for (const d of changes.deliveries.values()) sql.exec(UPSERT.delivery, d.id, d.status, json(d));
+      for (const o of changes.offers.values()) {
+        sql.exec(UPSERT.offer, o.id, o.deliveryId, o.driverId, o.status, o.createdAt, json(o));
       }
-      for (const offer of changes.offers.values()) {
-        const { id, deliveryId, driverId, status, createdAt } = offer;
-        tx.insert(schema.offers)
-          .values({ id, deliveryId, driverId, status, createdAt, data: offer })
-          .onConflictDoUpdate({ target: schema.offers.id, set: { status, data: offer } })
-          .run();
+      for (const a of changes.assignments.values()) sql.exec(UPSERT.assignment, a.id, a.deliveryId, a.status, json(a));
+      for (const t of changes.timers.values()) {
+        if (t.dueAt === null) sql.exec("DELETE FROM timers WHERE kind = ? AND ref = ?", t.kind, t.ref);
+        else sql.exec(UPSERT.timer, t.kind, t.ref, t.dueAt);
       }
-      for (const assignment of changes.assignments.values()) {
-        const { id, deliveryId, status } = assignment;
-        tx.insert(schema.assignments)
-          .values({ id, deliveryId, status, data: assignment })
-          .onConflictDoUpdate({ target: schema.assignments.id, set: { status, data: assignment } })
-          .run();
-      }
-      for (const timer of changes.timers.values()) {
-        const key = and(eq(schema.timers.kind, timer.kind), eq(schema.timers.ref, timer.ref));
-        if (timer.dueAt === null) tx.delete(schema.timers).where(key).run();
-        else {
-          tx.insert(schema.timers)
-            .values({ kind: timer.kind, ref: timer.ref, dueAt: timer.dueAt })
-            .onConflictDoUpdate({ target: [schema.timers.kind, schema.timers.ref], set: { dueAt: timer.dueAt } })
-            .run();
-        }
-      }
-      for (const entry of changes.audit) {
-        tx.insert(schema.outbox).values({ kind: "audit", ref: entry.deliveryId, payload: entry }).run();
-      }
-      for (const entry of changes.history) {
-        tx.insert(schema.outbox).values({ kind: "history", ref: entry.driverId, payload: entry }).run();
-      }
-      for (const record of changes.unassigned.values()) {
-        tx.insert(schema.outbox).values({ kind: "unassigned", ref: record.deliveryId, payload: record }).run();
-      }
+      for (const e of changes.audit) sql.exec(INSERT_OUTBOX, "audit", e.deliveryId, json(e));
+      for (const e of changes.history) sql.exec(INSERT_OUTBOX, "history", e.driverId, json(e));
+      for (const r of changes.unassigned.values()) sql.exec(INSERT_OUTBOX, "unassigned", r.deliveryId, json(r));
     });
   }
 
