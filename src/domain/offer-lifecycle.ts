@@ -47,7 +47,8 @@ export function createOffer(tx: ZoneTx, input: NewOffer): OfferRecord {
     notificationSentAt: null,
     notificationMethod: null,
   });
-  tx.putDriver({ ...driver, offerStats: { ...driver.offerStats, offered: driver.offerStats.offered + 1 } });
+  // A ranking statistic: kept in memory and saved with the driver's next durable write.
+  tx.putDriver({ ...driver, offerStats: { ...driver.offerStats, offered: driver.offerStats.offered + 1 } }, { durable: false });
   if (input.mode === "auto") tx.putDelivery({ ...delivery, autoOfferCount: delivery.autoOfferCount + 1 });
   tx.setTimer("offer_expiry", offer.id, expiresAt);
   tx.audit(

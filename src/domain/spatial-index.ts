@@ -1,7 +1,7 @@
 import { type LatLon, haversineKm } from "./geo";
 
-/** Cell edge in degrees of latitude (~2.2 km): small enough that a 5 km search reads few cells. */
-const CELL_DEG = 0.02;
+/** Cell edge in degrees of latitude (~550 m, one distance band): the nearest-first search reads few drivers. */
+const CELL_DEG = 0.005;
 const KM_PER_DEG_LAT = 111.32;
 
 /**

@@ -189,6 +189,8 @@ export class ZoneTx implements MatchingView {
   }
 
   holdsPendingOffer(driverId: string): boolean {
+    // Matching asks this of every candidate; before this decision touched any offer, memory answers.
+    if (this.changes.offers.size === 0) return this.state.pendingByDriver.has(driverId);
     return this.pendingOffersOfDriver(driverId).length > 0;
   }
 
