@@ -174,10 +174,14 @@ export type ZoneEvent = z.infer<typeof ZoneEvent>;
 /** What goes over the wire: the event plus its place in the audience's stream. */
 export type SequencedEvent = ZoneEvent & { seq: number; eventId: string };
 
+/** Optional client correlation id, echoed in the message's `ack`. */
+const ClientId = z.string().min(1).max(64).optional();
+
 /** Driver → server messages (API.md "WebSockets"). */
 export const DriverMessage = z.discriminatedUnion("type", [
   z.strictObject({
     type: z.literal("location"),
+    id: ClientId,
     lat: z.number().min(-90).max(90),
     lon: z.number().min(-180).max(180),
     accuracyMeters: z.number().min(0).max(100_000).optional(),
@@ -185,12 +189,18 @@ export const DriverMessage = z.discriminatedUnion("type", [
     heading: z.number().min(0).max(360).optional(),
     recordedAt: z.iso.datetime({ offset: true }).optional(),
   }),
-  z.strictObject({ type: z.literal("accept_offer"), offerId: Uuid, acceptedAt: z.iso.datetime({ offset: true }).optional() }),
+  z.strictObject({
+    type: z.literal("accept_offer"),
+    id: ClientId,
+    offerId: Uuid,
+    acceptedAt: z.iso.datetime({ offset: true }).optional(),
+  }),
   z.strictObject({
     type: z.literal("reject_offer"),
+    id: ClientId,
     offerId: Uuid,
     reason: z.enum(["too_far", "no_time", "bad_area", "other"]).optional(),
   }),
-  z.strictObject({ type: z.literal("ping") }),
+  z.strictObject({ type: z.literal("ping"), id: ClientId }),
 ]);
 export type DriverMessage = z.infer<typeof DriverMessage>;

@@ -115,3 +115,12 @@ export const unassignedOrders = sqliteTable(
     index("unassigned_org_zone").on(t.orgId, t.zoneId),
   ],
 );
+
+/** Customer tracking tokens (stored as SHA-256 hex): which org's order a token opens. */
+export const trackingTokens = sqliteTable("tracking_tokens", {
+  tokenHash: text("token_hash").primaryKey(),
+  orgId: text("org_id").notNull(),
+  orderId: text("order_id").notNull(),
+  deliveryId: text("delivery_id").notNull(),
+  zoneId: text("zone_id").notNull(),
+});

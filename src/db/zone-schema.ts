@@ -89,3 +89,21 @@ export const meta = sqliteTable("meta", {
   key: text("key").primaryKey(),
   value: text("value", { mode: "json" }).notNull(),
 });
+
+/** Recent socket events per audience, for `?since=<seq>` replay (kept ≥ 10 minutes). */
+export const events = sqliteTable(
+  "events",
+  {
+    audience: text("audience").notNull(),
+    seq: integer("seq").notNull(),
+    createdAt: integer("created_at").notNull(),
+    payload: text("payload").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.audience, t.seq] }), index("events_created").on(t.createdAt)],
+);
+
+/** The last seq given out per audience, so streams continue across restarts and reconnects. */
+export const audienceSeq = sqliteTable("audience_seq", {
+  audience: text("audience").primaryKey(),
+  seq: integer("seq").notNull(),
+});

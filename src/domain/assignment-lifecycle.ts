@@ -1,4 +1,5 @@
 import { changeAvailability } from "./availability-changes";
+import { announceStatus } from "./delivery-tracking";
 import { matchDelivery, offerWaitingTo } from "./dispatch-round";
 import { conflict } from "./errors";
 import type { Actor, AssignmentRecord, AssignmentStatus, DeliveryRecord } from "./model";
@@ -33,7 +34,7 @@ export function assignDriver(
     endedAt: null,
     endReason: null,
   });
-  tx.putDelivery({
+  const assigned = tx.putDelivery({
     ...delivery,
     status: "assigned",
     statusReason: null,
@@ -46,6 +47,7 @@ export function assignDriver(
     },
     updatedAt: tx.nowIso,
   });
+  announceStatus(tx, assigned, delivery.status, null);
   tx.audit(deliveryId, "driver_assigned", { driverId, assignmentId: assignment.id, offerId: via.offerId }, via.actor);
   changeAvailability(tx, driverId, "assign", SYSTEM, { reason: "assigned" });
 

@@ -5,7 +5,7 @@ import { ensureLivenessCheck } from "./liveness";
 import type { Actor, DriverRecord } from "./model";
 import { iso } from "./model";
 import { withdrawOffersOf } from "./offer-lifecycle";
-import type { ZoneTx } from "./zone-tx";
+import { type ZoneTx, audience } from "./zone-tx";
 
 export interface AvailabilityOptions {
   reason?: string | null;
@@ -41,6 +41,15 @@ export function changeAvailability(
     updatedAt: tx.nowIso,
   });
   tx.history(driverId, from, to, options.reason ?? null, actor);
+  tx.emit([audience.driver(driverId), audience.ops], {
+    type: "availability_changed",
+    driverId,
+    fromState: from,
+    toState: to,
+    ...(options.reason ? { reason: options.reason } : {}),
+    ...(next.availabilityUntil ? { until: next.availabilityUntil } : {}),
+    changedAt: tx.nowIso,
+  });
   if (until === null) tx.clearTimer("break_end", driverId);
   else tx.setTimer("break_end", driverId, until);
   if (isWatchedForSilence(to)) ensureLivenessCheck(tx, next);

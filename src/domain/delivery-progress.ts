@@ -1,6 +1,7 @@
 import type { DeliveryStatus } from "../contracts/statuses";
 import { assignDriver, finishAssignment } from "./assignment-lifecycle";
 import { assertDeliveryMove, auditEventForStatus } from "./delivery-status";
+import { announceStatus } from "./delivery-tracking";
 import { matchDelivery, offerWaitingTo } from "./dispatch-round";
 import { DomainError, conflict } from "./errors";
 import type { Actor, AssignmentStatus, DeliveryRecord, OfferRecord } from "./model";
@@ -34,12 +35,14 @@ export function moveDelivery(
     ...delivery,
     status: to,
     statusReason: reason,
+    ...(to === "picked_up" ? { pickedUpAt: tx.nowIso } : {}),
     unassigned:
       to === "cancelled" && delivery.unassigned
         ? { ...delivery.unassigned, escalationStatus: "CANCELLED", updatedAt: tx.nowIso }
         : delivery.unassigned,
     updatedAt: tx.nowIso,
   });
+  announceStatus(tx, moved, delivery.status, reason);
   tx.audit(
     deliveryId,
     auditEventForStatus(to),

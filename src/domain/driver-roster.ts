@@ -1,6 +1,7 @@
 import type { CreateDriverBody, DriverProfilePatch, LocationBody, ZonePreference } from "../contracts/drivers";
 import { isWatchedForSilence } from "./availability-changes";
 import { conflict } from "./errors";
+import { trackDriverPosition } from "./delivery-tracking";
 import { offerWaitingTo } from "./dispatch-round";
 import { ensureLivenessCheck } from "./liveness";
 import { withdrawOffersOf } from "./offer-lifecycle";
@@ -89,6 +90,7 @@ export function recordLocation(tx: ZoneTx, id: string, report: LocationBody): { 
     { durable: !driver.location || isPersistDue(tx, driver) },
   );
   if (isWatchedForSilence(next.availability)) ensureLivenessCheck(tx, next);
+  if (applied && next.availability === "busy") trackDriverPosition(tx, id);
   // A free driver who moves may come within reach of a delivery that found nobody.
   if (applied && next.availability === "available" && tx.state.waiting.size > 0) offerWaitingTo(tx, id);
   return { driver: tx.requireDriver(id), applied };

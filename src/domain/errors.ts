@@ -2,7 +2,7 @@
  * A rule said no. The kind maps one-to-one onto an HTTP status at the edge, so domain code
  * never mentions HTTP and the Worker never re-derives why something failed.
  */
-export type DomainErrorKind = "conflict" | "not_found" | "forbidden" | "invalid" | "unprocessable";
+export type DomainErrorKind = "conflict" | "not_found" | "forbidden" | "invalid" | "unprocessable" | "unauthorized";
 
 export class DomainError extends Error {
   constructor(

@@ -31,7 +31,10 @@ export function sweepSilentDrivers(tx: ZoneTx): DriverRecord[] {
   let next: number | null = null;
   for (const driver of [...tx.drivers()]) {
     if (!isWatchedForSilence(driver.availability)) continue;
-    const deadline = silenceDeadline(tx, driver);
+    // An open socket is presence: its pings never wake the zone, so they leave no trace here.
+    const deadline = tx.connected(driver.id)
+      ? tx.now + tx.zone.settings.offlineAfterSeconds * 1000
+      : silenceDeadline(tx, driver);
     if (deadline <= tx.now) {
       wentOffline.push(changeAvailability(tx, driver.id, "went_offline", SYSTEM, { reason: "not_heard_from" }));
     } else if (next === null || deadline < next) {

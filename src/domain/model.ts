@@ -92,6 +92,8 @@ export interface DeliveryRecord {
   excludedDriverIds: string[];
   /** Automatic offers made so far (bounded by the zone's maxOfferAttempts). */
   autoOfferCount: number;
+  /** When the driver reported the pickup. */
+  pickedUpAt?: string | null;
   /** Set once matching has found nobody; kept up to date while the delivery waits. */
   unassigned: UnassignedRecord | null;
   trackingToken: string;

@@ -5,7 +5,7 @@ import { conflict, notFound } from "./errors";
 import type { Actor, AssignmentRecord, DeliveryRecord, DriverRecord, OfferRecord } from "./model";
 import { SYSTEM, iso } from "./model";
 import { offerPayload } from "./offer-payload";
-import type { ZoneTx } from "./zone-tx";
+import { type ZoneTx, audience } from "./zone-tx";
 
 /*
  * An offer's life: PENDING until the driver accepts (ACCEPTED), rejects (REJECTED), lets it run
@@ -44,8 +44,17 @@ export function createOffer(tx: ZoneTx, input: NewOffer): OfferRecord {
     rejectionReason: null,
     cancelReason: null,
     responseTimeMs: null,
-    notificationSentAt: null,
-    notificationMethod: null,
+    // Sockets are pushed after commit; an absent driver still gets the offer, and it expires as usual.
+    notificationSentAt: tx.connected(driver.id) ? tx.nowIso : null,
+    notificationMethod: tx.connected(driver.id) ? "websocket" : "none",
+  });
+  tx.emit([audience.driver(driver.id), audience.ops], {
+    type: "offer_created",
+    offerId: offer.id,
+    deliveryId: delivery.id,
+    payload,
+    expiresAt: offer.expiresAt,
+    createdAt: offer.createdAt,
   });
   // A ranking statistic: kept in memory and saved with the driver's next durable write.
   tx.putDriver({ ...driver, offerStats: { ...driver.offerStats, offered: driver.offerStats.offered + 1 } }, { durable: false });
@@ -135,6 +144,15 @@ export function acceptOffer(tx: ZoneTx, driverId: string, offerId: string, claim
     { offerId, driverId, responseTimeMs, assignmentId },
     { type: "driver", id: driverId },
   );
+  tx.emit([audience.driver(driverId), audience.ops], {
+    type: "offer_accepted",
+    offerId,
+    driverId,
+    deliveryId: delivery.id,
+    responseTimeMs,
+    assignmentId,
+    acceptedAt: iso(acceptedAt),
+  });
   const assignment = assignDriver(tx, delivery.id, driverId, { assignmentId, offerId, actor: SYSTEM });
   return { assignment, offer: accepted, responseTimeMs };
 }
@@ -152,6 +170,14 @@ export function rejectOffer(
   tx.putDriver({ ...driver, lastSeenAt: tx.now });
   excludeFrom(tx, offer.deliveryId, driverId);
   tx.audit(offer.deliveryId, "offer_rejected", { offerId, driverId, reason }, { type: "driver", id: driverId });
+  tx.emit([audience.driver(driverId), audience.ops], {
+    type: "offer_rejected",
+    offerId,
+    driverId,
+    deliveryId: offer.deliveryId,
+    reason,
+    rejectedAt: tx.nowIso,
+  });
   const nextOffers = matchDelivery(tx, offer.deliveryId);
   offerWaitingTo(tx, driverId);
   return { offer: rejected, nextOffers };
@@ -169,6 +195,13 @@ export function expireOffer(tx: ZoneTx, offerId: string): OfferRecord | null {
   const expired = settle(tx, offer, "EXPIRED", {});
   excludeFrom(tx, offer.deliveryId, offer.driverId);
   tx.audit(offer.deliveryId, "offer_expired", { offerId, driverId: offer.driverId, expiresAt: offer.expiresAt }, SYSTEM);
+  tx.emit([audience.driver(offer.driverId), audience.ops], {
+    type: "offer_expired",
+    offerId,
+    driverId: offer.driverId,
+    deliveryId: offer.deliveryId,
+    expiresAt: offer.expiresAt,
+  });
   matchDelivery(tx, offer.deliveryId);
   offerWaitingTo(tx, offer.driverId);
   return expired;
@@ -179,6 +212,14 @@ export function withdrawOffer(tx: ZoneTx, offer: OfferRecord, reason: string): O
   const cancelled = settle(tx, offer, "CANCELLED", { cancelReason: reason });
   excludeFrom(tx, offer.deliveryId, offer.driverId);
   tx.audit(offer.deliveryId, "offer_cancelled", { offerId: offer.id, driverId: offer.driverId, reason }, SYSTEM);
+  tx.emit([audience.driver(offer.driverId), audience.ops], {
+    type: "offer_cancelled",
+    offerId: offer.id,
+    driverId: offer.driverId,
+    deliveryId: offer.deliveryId,
+    reason,
+    cancelledAt: tx.nowIso,
+  });
   return cancelled;
 }
 

@@ -3,7 +3,7 @@ import { sweepSilentDrivers } from "./liveness";
 import type { DriverRecord, OfferRecord, Timer } from "./model";
 import { expireOffer } from "./offer-lifecycle";
 import { SYSTEM } from "./model";
-import type { ZoneTx } from "./zone-tx";
+import { type ZoneTx, audience } from "./zone-tx";
 
 /** What the alarm did, for the shell to announce (events) and for tests to check. */
 export interface TimerOutcome {
@@ -55,5 +55,11 @@ export function endBreakIfDue(tx: ZoneTx, driverId: string): TimerOutcome["break
   }
   const breakDurationMinutes = Math.round((until - Date.parse(driver.availabilityChangedAt)) / 60_000);
   const next = changeAvailability(tx, driverId, "break_expired", SYSTEM, { reason: "break_expired" });
+  tx.emit([audience.driver(driverId), audience.ops], {
+    type: "break_expired",
+    driverId,
+    breakDurationMinutes,
+    expiredAt: driver.availabilityUntil,
+  });
   return { driver: next, breakDurationMinutes };
 }

@@ -7,6 +7,7 @@ import type {
   Timer,
   ZoneConfig,
 } from "./model";
+import type { TrackingMark } from "./delivery-tracking";
 import { timerKey } from "./model";
 import { SpatialIndex } from "./spatial-index";
 import type { ZoneChanges } from "./zone-tx";
@@ -76,6 +77,10 @@ export class ZoneState {
   readonly pendingByDelivery = new Map<string, Set<string>>();
   /** `ready` deliveries with automatic dispatch. */
   readonly waiting = new Set<string>();
+  /** driverId → that driver's ACTIVE assignment. */
+  readonly activeByDriver = new Map<string, string>();
+  /** deliveryId → what its customers were last told (memory only). */
+  readonly tracking = new Map<string, TrackingMark>();
 
   constructor(readonly archive: ZoneArchive = memoryArchive()) {}
 
@@ -90,10 +95,8 @@ export class ZoneState {
     for (const id of changes.arrived) this.departed.delete(id);
     for (const delivery of changes.deliveries.values()) this.putDelivery(delivery);
     for (const offer of changes.offers.values()) this.putOffer(offer);
-    for (const assignment of changes.assignments.values()) {
-      if (assignment.status === "ACTIVE") this.assignments.set(assignment.id, assignment);
-      else this.assignments.delete(assignment.id);
-    }
+    for (const assignment of changes.assignments.values()) this.putAssignment(assignment);
+    for (const [deliveryId, mark] of changes.tracking) this.tracking.set(deliveryId, mark);
     for (const [key, timer] of changes.timers) {
       if (timer.dueAt === null) this.timers.delete(key);
       else this.timers.set(key, { kind: timer.kind, ref: timer.ref, dueAt: timer.dueAt });
@@ -108,10 +111,23 @@ export class ZoneState {
   }
 
   putDelivery(delivery: DeliveryRecord): void {
-    if (isTerminalDelivery(delivery.status)) this.deliveries.delete(delivery.id);
+    if (isTerminalDelivery(delivery.status)) {
+      this.deliveries.delete(delivery.id);
+      this.tracking.delete(delivery.id);
+    }
     else this.deliveries.set(delivery.id, delivery);
     if (delivery.status === "ready" && delivery.dispatch === "auto") this.waiting.add(delivery.id);
     else this.waiting.delete(delivery.id);
+  }
+
+  putAssignment(assignment: AssignmentRecord): void {
+    if (assignment.status === "ACTIVE") {
+      this.assignments.set(assignment.id, assignment);
+      this.activeByDriver.set(assignment.driverId, assignment.id);
+    } else {
+      this.assignments.delete(assignment.id);
+      if (this.activeByDriver.get(assignment.driverId) === assignment.id) this.activeByDriver.delete(assignment.driverId);
+    }
   }
 
   putOffer(offer: OfferRecord): void {

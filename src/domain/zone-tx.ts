@@ -1,5 +1,7 @@
 import type { AuditEventType } from "../contracts/audit";
+import type { ZoneEvent } from "../contracts/events";
 import type { Availability } from "../contracts/statuses";
+import type { TrackingMark } from "./delivery-tracking";
 import { DriverMovedError, notFound } from "./errors";
 import { type LatLon, haversineKm } from "./geo";
 import type { MatchingView } from "./matching";
@@ -49,7 +51,18 @@ export interface ZoneChanges {
   audit: AuditEntry[];
   history: HistoryEntry[];
   timers: Map<string, TimerWrite>;
+  /** Socket events, each for one or more audiences (`driver:<id>`, `ops`, `customer:<deliveryId>`). */
+  events: { audiences: string[]; event: ZoneEvent }[];
+  /** What each delivery's customers were last told (memory only). */
+  tracking: Map<string, TrackingMark>;
 }
+
+/** Audience keys of the zone's socket streams. */
+export const audience = {
+  driver: (driverId: string) => `driver:${driverId}`,
+  ops: "ops",
+  customer: (deliveryId: string) => `customer:${deliveryId}`,
+};
 
 /**
  * One decision's unit of work over a ZoneState: reads see this decision's own writes first, and
@@ -69,13 +82,21 @@ export class ZoneTx implements MatchingView {
     audit: [],
     history: [],
     timers: new Map(),
+    events: [],
+    tracking: new Map(),
   };
 
   constructor(
     readonly state: ZoneState,
     readonly now: number,
     readonly newId: () => string = () => crypto.randomUUID(),
+    /** Whether a driver has a socket open right now (presence counts as being heard from). */
+    readonly connected: (driverId: string) => boolean = () => false,
   ) {}
+
+  emit(audiences: string[], event: ZoneEvent): void {
+    this.changes.events.push({ audiences, event });
+  }
 
   get nowIso(): string {
     return iso(this.now);

@@ -21,6 +21,7 @@ import {
   recordLocation,
   registerDriver,
 } from "../domain/driver-roster";
+import { customerView } from "../domain/delivery-tracking";
 import { notFound } from "../domain/errors";
 import type {
   Actor,
@@ -39,12 +40,16 @@ import { fireDueTimers } from "../domain/timers";
 import { configureZone, updateZoneSettings } from "../domain/zone-config";
 import { type ZoneLiveCounts, zoneLiveCounts } from "../domain/zone-health";
 import type { ZoneState } from "../domain/zone-state";
-import { type ZoneChanges, ZoneTx } from "../domain/zone-tx";
+import { type ZoneChanges, ZoneTx, audience } from "../domain/zone-tx";
 import type { CreateDriverBody, DriverProfilePatch } from "../contracts/drivers";
 import type { Env } from "../worker/env";
+import { EventStream } from "./event-stream";
 import { writeOutboxToD1 } from "./outbox-flusher";
+import { CLOSE, MessageRate, type SocketIdentity, parseDriverMessage, ruleFor, send } from "./zone-sockets";
 import { type ZoneResult, toZoneResult } from "./zone-result";
 import { type FlushSchedule, ZoneStore } from "./zone-store";
+
+export type CustomerView = ReturnType<typeof customerView>;
 
 export interface DeliveryDetail {
   delivery: DeliveryRecord;
@@ -57,6 +62,9 @@ export interface DriverDeparture {
   history: HistoryEntry[];
 }
 
+/** Socket events are kept this long for `?since` replay (API.md: at least 10 minutes). */
+const EVENT_RETENTION_MS = 15 * 60_000;
+
 /** Outbox rows sent to D1 per batch. */
 const FLUSH_BATCH_SIZE = 200;
 
@@ -67,6 +75,8 @@ const FLUSH_BATCH_SIZE = 200;
  */
 export class ZoneDispatcher extends DurableObject<Env> {
   private readonly store: ZoneStore;
+  private readonly stream: EventStream;
+  private readonly messageRate = new MessageRate();
   private state!: ZoneState;
   private flush: FlushSchedule = { dueAt: null, attempts: 0 };
   private alarmAt: number | null = null;
@@ -83,7 +93,10 @@ export class ZoneDispatcher extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.store = new ZoneStore(ctx.storage);
+    this.stream = new EventStream(this.store);
     this.outboxTarget = env.DB;
+    // Client pings are answered by the runtime without waking the object.
+    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair('{"type":"ping"}', '{"type":"pong"}'));
     void ctx.blockConcurrencyWhile(async () => {
       await this.store.migrate();
       this.state = this.store.load();
@@ -160,7 +173,11 @@ export class ZoneDispatcher extends DurableObject<Env> {
 
   /** First half of a zone move: the driver leaves, taking its unflushed history along. */
   async departDriver(orgId: string, id: string, toZoneId: string): Promise<ZoneResult<DriverDeparture>> {
-    return this.decide(orgId, (tx) => ({ driver: departDriver(tx, id, toZoneId), history: this.store.pendingFor("history", id) }));
+    const result = this.decide(orgId, (tx) => ({ driver: departDriver(tx, id, toZoneId), history: this.store.pendingFor("history", id) }));
+    if (result.ok && toZoneId !== this.state.zone?.id) {
+      for (const ws of this.ctx.getWebSockets(audience.driver(id))) ws.close(CLOSE.movedZone, "driver moved to another zone; reconnect");
+    }
+    return result;
   }
 
   /** The driver as it left, to finish a move that was interrupted after `departDriver`. */
@@ -277,6 +294,82 @@ export class ZoneDispatcher extends DurableObject<Env> {
     });
   }
 
+  /** The customer's view of a delivery; with a token, only if it is that delivery's (else 401). */
+  async customerStatus(orgId: string, deliveryId: string, token: string | null): Promise<ZoneResult<CustomerView>> {
+    return this.read(orgId, (tx) => customerView(tx, deliveryId, token));
+  }
+
+  // ── sockets ─────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * Takes a socket the Worker has authenticated: `audience` says whose stream it is, `since`
+   * which events it already has. Missed events are sent first, in order, then live ones follow:
+   * the object handles one thing at a time, so nothing falls between the two.
+   */
+  override async fetch(request: Request): Promise<Response> {
+    const url = new URL(request.url);
+    const identity: SocketIdentity = {
+      audience: url.searchParams.get("audience") ?? "",
+      orgId: url.searchParams.get("org") ?? "",
+      driverId: url.searchParams.get("driver"),
+    };
+    if (request.headers.get("Upgrade")?.toLowerCase() !== "websocket" || this.state.zone?.orgId !== identity.orgId) {
+      return new Response("Not found", { status: 404 });
+    }
+    if (identity.driverId) {
+      for (const old of this.ctx.getWebSockets(identity.audience)) old.close(CLOSE.replaced, "replaced by a newer connection");
+    }
+    const { 0: client, 1: server } = new WebSocketPair();
+    this.ctx.acceptWebSocket(server, [identity.audience]);
+    server.serializeAttachment(identity);
+    for (const payload of this.store.eventsSince(identity.audience, Number(url.searchParams.get("since") ?? 0))) {
+      send(server, payload);
+    }
+    if (identity.driverId) this.decide(identity.orgId, (tx) => markHeardFrom(tx, identity.driverId as string));
+    const offered = request.headers.get("Sec-WebSocket-Protocol")?.split(",").map((p) => p.trim()) ?? [];
+    const headers = offered.includes("dispatch.v2") ? { "Sec-WebSocket-Protocol": "dispatch.v2" } : undefined;
+    return new Response(null, { status: 101, webSocket: client, headers });
+  }
+
+  override async webSocketMessage(ws: WebSocket, raw: string | ArrayBuffer): Promise<void> {
+    try {
+      this.answerMessage(ws, raw);
+    } catch (error) {
+      // A message must never take the object down or touch other sockets.
+      console.error("socket message failed", error);
+      send(ws, { type: "error", message: "internal error" });
+    }
+  }
+
+  private answerMessage(ws: WebSocket, raw: string | ArrayBuffer): void {
+    const identity = ws.deserializeAttachment() as SocketIdentity | null;
+    if (!identity?.driverId) return send(ws, { type: "error", message: "this socket is read-only" });
+    if (!this.messageRate.allows(ws, Date.now())) {
+      return send(ws, { type: "error", message: "rate limited: at most 20 messages per second" });
+    }
+    const parsed = parseDriverMessage(raw);
+    if (!parsed.ok) return send(ws, { type: "error", message: parsed.error });
+    const { message } = parsed;
+    const id = message.id === undefined ? {} : { id: message.id };
+    if (message.type === "ping") {
+      this.decide(identity.orgId, (tx) => markHeardFrom(tx, identity.driverId as string));
+      return send(ws, { type: "pong", ...id });
+    }
+    const result = this.decide(identity.orgId, ruleFor(message, identity.driverId));
+    send(ws, result.ok ? { type: "ack", for: message.type, ok: true, ...id, ...result.value } : { type: "ack", for: message.type, ok: false, ...id, error: result.error.message });
+  }
+
+  override async webSocketClose(ws: WebSocket, code: number): Promise<void> {
+    // Echo the close so the runtime can finish the handshake; 1005/1006 may not be sent back.
+    if (code !== 1005 && code !== 1006) {
+      try {
+        ws.close(code, "closing");
+      } catch {
+        // already closed
+      }
+    }
+  }
+
   /** Does nothing inside the object: the baseline the benchmarks compare real calls against. */
   async noop(): Promise<null> {
     return null;
@@ -287,6 +380,7 @@ export class ZoneDispatcher extends DurableObject<Env> {
   override async alarm(): Promise<void> {
     this.alarmAt = null;
     if (this.state.zone) this.commitRule((tx) => fireDueTimers(tx));
+    this.store.pruneEvents(this.clock() - EVENT_RETENTION_MS);
     if (this.flush.dueAt !== null && this.flush.dueAt <= this.clock()) await this.flushOutbox();
     this.rearm();
   }
@@ -353,20 +447,31 @@ export class ZoneDispatcher extends DurableObject<Env> {
   private read<T>(orgId: string, view: (tx: ZoneTx) => T): ZoneResult<T> {
     return toZoneResult(() => {
       this.requireOrg(orgId);
-      return view(new ZoneTx(this.state, this.clock()));
+      return view(this.newTx());
     });
   }
 
   private commitRule<T>(rule: (tx: ZoneTx) => T): T {
-    const tx = new ZoneTx(this.state, this.clock());
+    const tx = this.newTx();
     const value = rule(tx);
     this.commit(tx.changes);
     return value;
   }
 
+  private newTx(): ZoneTx {
+    return new ZoneTx(this.state, this.clock(), undefined, (driverId) => this.ctx.getWebSockets(audience.driver(driverId)).length > 0);
+  }
+
+  /**
+   * Stores a decision with its numbered events in one transaction, applies it to memory, then
+   * pushes the events. Sending never fails a decision: it is already durable and replayable.
+   */
   private commit(changes: ZoneChanges): void {
-    this.store.commit(changes);
+    const rows = this.stream.sequence(changes.events, this.clock());
+    this.store.commit(changes, rows);
     this.state.apply(changes);
+    this.stream.committed(rows);
+    for (const row of rows) for (const ws of this.ctx.getWebSockets(row.audience)) send(ws, row.payload);
     const outboxGrew = changes.audit.length > 0 || changes.history.length > 0 || changes.unassigned.size > 0;
     if (outboxGrew && this.flush.dueAt === null) {
       this.scheduleFlush({ dueAt: this.clock(), attempts: 0 });

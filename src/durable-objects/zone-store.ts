@@ -45,10 +45,21 @@ const UPSERT = {
   assignment:
     "INSERT INTO assignments (id, delivery_id, status, data) VALUES (?, ?, ?, ?) " +
     "ON CONFLICT(id) DO UPDATE SET status = excluded.status, data = excluded.data",
+  audienceSeq:
+    "INSERT INTO audience_seq (audience, seq) VALUES (?, ?) ON CONFLICT(audience) DO UPDATE SET seq = excluded.seq",
   timer:
     "INSERT INTO timers (kind, ref, due_at) VALUES (?, ?, ?) ON CONFLICT(kind, ref) DO UPDATE SET due_at = excluded.due_at",
 };
 const INSERT_OUTBOX = "INSERT INTO outbox (kind, ref, payload) VALUES (?, ?, ?)";
+const INSERT_EVENT = "INSERT INTO events (audience, seq, created_at, payload) VALUES (?, ?, ?, ?)";
+
+/** One event as one audience's stream holds it: `payload` is the exact text sent. */
+export interface StreamRow {
+  audience: string;
+  seq: number;
+  createdAt: number;
+  payload: string;
+}
 
 /** Location ticks change memory only; a decision with nothing durable skips the transaction. */
 function hasDurableWork(c: ZoneChanges): boolean {
@@ -91,7 +102,7 @@ export class ZoneStore implements ZoneArchive {
       state.putOffer(row.data as OfferRecord);
     }
     for (const row of this.db.select().from(schema.assignments).where(eq(schema.assignments.status, "ACTIVE")).all()) {
-      state.assignments.set(row.id, row.data as AssignmentRecord);
+      state.putAssignment(row.data as AssignmentRecord);
     }
     for (const row of this.db.select().from(schema.departedDrivers).all()) state.departed.set(row.id, row.toZoneId);
     for (const row of this.db.select().from(schema.timers).all()) {
@@ -161,8 +172,8 @@ export class ZoneStore implements ZoneArchive {
    * the hot path of every decision, so it runs fixed SQL strings (prepared once by the runtime)
    * rather than building each statement with drizzle; the tables are those of zone-schema.ts.
    */
-  commit(changes: ZoneChanges): void {
-    if (!hasDurableWork(changes)) return;
+  commit(changes: ZoneChanges, stream: StreamRow[] = []): void {
+    if (!hasDurableWork(changes) && stream.length === 0) return;
     const sql = this.storage.sql;
     const json = JSON.stringify;
     this.storage.transactionSync(() => {
@@ -187,7 +198,30 @@ export class ZoneStore implements ZoneArchive {
       for (const e of changes.audit) sql.exec(INSERT_OUTBOX, "audit", e.deliveryId, json(e));
       for (const e of changes.history) sql.exec(INSERT_OUTBOX, "history", e.driverId, json(e));
       for (const r of changes.unassigned.values()) sql.exec(INSERT_OUTBOX, "unassigned", r.deliveryId, json(r));
+      for (const e of stream) {
+        sql.exec(INSERT_EVENT, e.audience, e.seq, e.createdAt, e.payload);
+        sql.exec(UPSERT.audienceSeq, e.audience, e.seq);
+      }
     });
+  }
+
+  /** The last seq given out on an audience's stream (0 before the first event). */
+  lastSeq(audience: string): number {
+    const row = this.storage.sql.exec<{ seq: number }>("SELECT seq FROM audience_seq WHERE audience = ?", audience).toArray()[0];
+    return row?.seq ?? 0;
+  }
+
+  /** An audience's retained events after `since`, in order: the exact texts that were sent. */
+  eventsSince(audience: string, since: number): string[] {
+    return this.storage.sql
+      .exec<{ payload: string }>("SELECT payload FROM events WHERE audience = ? AND seq > ? ORDER BY seq", audience, since)
+      .toArray()
+      .map((row) => row.payload);
+  }
+
+  /** Drops events older than `before` (epoch ms) from every stream. */
+  pruneEvents(before: number): void {
+    this.storage.sql.exec("DELETE FROM events WHERE created_at < ?", before);
   }
 
   /** A driver as it left this zone, or undefined if it never did. */

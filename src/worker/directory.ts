@@ -1,6 +1,6 @@
 import { and, eq } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
-import { directory } from "../db/d1-schema";
+import { directory, trackingTokens } from "../db/d1-schema";
 import { conflict } from "./http-error";
 
 type Kind = (typeof directory.$inferSelect)["kind"];
@@ -19,19 +19,21 @@ export async function registerDriverEntry(db: D1Database, orgId: string, zoneId:
   await drizzle(db).insert(directory).values({ orgId, kind: "driver", ref: driverId, zoneId, entityId: driverId });
 }
 
-/** Records a delivery and claims its orderId; an orderId already used in the org is a 409. */
+/** Records a delivery, claims its orderId (409 if the org used it) and its tracking token. */
 export async function registerDeliveryEntries(
   db: D1Database,
   orgId: string,
   zoneId: string,
   deliveryId: string,
   orderId: string,
+  trackingTokenHash: string,
 ) {
   const d1 = drizzle(db);
   try {
     await d1.batch([
       d1.insert(directory).values({ orgId, kind: "delivery", ref: deliveryId, zoneId, entityId: deliveryId }),
       d1.insert(directory).values({ orgId, kind: "order", ref: orderId, zoneId, entityId: deliveryId }),
+      d1.insert(trackingTokens).values({ tokenHash: trackingTokenHash, orgId, orderId, deliveryId, zoneId }),
     ]);
   } catch (error) {
     if (String(error).includes("UNIQUE constraint failed")) throw conflict(`orderId "${orderId}" is already used`);

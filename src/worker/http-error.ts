@@ -40,6 +40,7 @@ const REASON: Record<number, string> = {
   413: "Payload Too Large",
   415: "Unsupported Media Type",
   422: "Unprocessable Entity",
+  426: "Upgrade Required",
   429: "Too Many Requests",
   500: "Internal Server Error",
   502: "Bad Gateway",
@@ -70,6 +71,7 @@ const STATUS_OF_KIND: Record<DomainErrorKind, ContentfulStatusCode> = {
   forbidden: 403,
   invalid: 400,
   unprocessable: 422,
+  unauthorized: 401,
 };
 
 export const onError: ErrorHandler<AppEnv> = (err, c) => {

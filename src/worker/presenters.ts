@@ -41,7 +41,7 @@ export function driverView(driver: DriverRecord, reader: Caller): DriverView {
  * is `[A-Za-z0-9._:-]`, all legal in a path segment, so it appears verbatim (`:` included: `%3A`
  * is not the same URL); encoding only guards against anything else.
  */
-export function trackingUrl(baseUrl: string, delivery: DeliveryRecord): string {
+export function trackingUrl(baseUrl: string, delivery: Pick<DeliveryRecord, "orderId" | "trackingToken">): string {
   const orderId = encodeURIComponent(delivery.orderId).replace(/%3A/gi, ":");
   return `${baseUrl.replace(/\/+$/, "")}/track/${orderId}?token=${delivery.trackingToken}`;
 }

@@ -1,12 +1,14 @@
 import journal from './meta/_journal.json';
 import m0000 from './0000_narrow_slapstick.sql';
 import m0001 from './0001_faulty_rocket_raccoon.sql';
+import m0002 from './0002_tiny_gunslinger.sql';
 
   export default {
     journal,
     migrations: {
       m0000,
-m0001
+m0001,
+m0002
     }
   }
   

@@ -16,17 +16,12 @@ import { forgetEntries, registerDeliveryEntries } from "../directory";
 import { unprocessable } from "../http-error";
 import { allow, selfOr } from "../middleware/authorize";
 import { assignmentView, deliveryView, offerView } from "../presenters";
+import { hashTrackingToken, newTrackingToken } from "../tracking";
 import { readAudit } from "../trail-reads";
 import { body, params } from "../validation";
 import { deliveryZone, requireDriverInZone, unwrap, zoneStub } from "../zone-client";
 import { zoneForPoint } from "../zone-locator";
 import { requireZone } from "../zone-registry";
-
-/** An unguessable, URL-safe bearer secret for one delivery's customer (256 bits). */
-function newTrackingToken(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(32));
-  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-}
 
 export const deliveryRoutes = new Hono<AppEnv>()
   .post("/deliveries", body(CreateDeliveryBody), allow("service", "ops", "admin"), async (c) => {
@@ -41,9 +36,10 @@ export const deliveryRoutes = new Hono<AppEnv>()
     }
     const id = crypto.randomUUID();
     const resolvedOrderId = orderId ?? input.sellerOrderId;
-    await registerDeliveryEntries(c.env.DB, caller.org, zone.id, id, resolvedOrderId);
+    const trackingToken = newTrackingToken();
+    await registerDeliveryEntries(c.env.DB, caller.org, zone.id, id, resolvedOrderId, await hashTrackingToken(trackingToken));
     const created = await zoneStub(c.env, caller.org, zone.id)
-      .createDelivery(caller.org, { ...input, id, orderId: resolvedOrderId, trackingToken: newTrackingToken() }, actorOf(caller))
+      .createDelivery(caller.org, { ...input, id, orderId: resolvedOrderId, trackingToken }, actorOf(caller))
       .catch((error: unknown) => ({ ok: false as const, thrown: error }));
     if (!created.ok) {
       await forgetEntries(c.env.DB, caller.org, [

@@ -4,6 +4,7 @@ import { availabilityRoutes } from "./availability";
 import { deliveryRoutes } from "./deliveries";
 import { driverRoutes } from "./drivers";
 import { offerRoutes } from "./offers";
+import { trackingRoutes } from "./tracking";
 import { zoneRoutes } from "./zones";
 
 /** Every API route, relative to `/v2` (see createApp for the pipeline around them). */
@@ -12,4 +13,5 @@ export const routes = new Hono<AppEnv>()
   .route("/", driverRoutes)
   .route("/", availabilityRoutes)
   .route("/", deliveryRoutes)
-  .route("/", offerRoutes);
+  .route("/", offerRoutes)
+  .route("/", trackingRoutes);

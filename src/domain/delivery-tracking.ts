@@ -1,0 +1,151 @@
+import type { DeliveryStatus } from "../contracts/statuses";
+import { isTerminalDelivery } from "./delivery-status";
+import { DomainError } from "./errors";
+import { estimateEta } from "./eta";
+import { maskPhone } from "./phone";
+import type { DeliveryRecord } from "./model";
+import { iso } from "./model";
+import { type ZoneTx, audience } from "./zone-tx";
+
+/** Customers see at most one position per second per delivery. */
+const LOCATION_EVERY_MS = 1000;
+/** An ETA is announced again only when it moves by a minute or more. */
+const ETA_STEP_MS = 60_000;
+
+/** What was last told a delivery's customers; kept in memory only (a restart re-announces). */
+export interface TrackingMark {
+  locationAt: number;
+  pickupAt: number;
+  deliveryAt: number;
+}
+
+/** Tells the delivery's customers and the zone's ops that its status changed. */
+export function announceStatus(tx: ZoneTx, delivery: DeliveryRecord, from: DeliveryStatus, reason: string | null): void {
+  tx.emit([audience.customer(delivery.id), audience.ops], {
+    type: "delivery_status_changed",
+    deliveryId: delivery.id,
+    orderId: delivery.orderId,
+    fromStatus: from,
+    status: delivery.status,
+    ...(reason ? { reason } : {}),
+    changedAt: tx.nowIso,
+  });
+}
+
+/**
+ * A busy driver's new position, passed on to the customers of the delivery they carry: the
+ * position (throttled) and the ETA when it moved by a minute.
+ */
+export function trackDriverPosition(tx: ZoneTx, driverId: string): void {
+  const driver = tx.driver(driverId);
+  const assignmentId = tx.state.activeByDriver.get(driverId);
+  const assignment = assignmentId ? tx.assignment(assignmentId) : undefined;
+  if (!driver?.location || !assignment || assignment.status !== "ACTIVE") return;
+  const delivery = tx.delivery(assignment.deliveryId);
+  if (!delivery || (delivery.status !== "assigned" && delivery.status !== "picked_up" && delivery.status !== "in_transit")) return;
+  const last = tx.state.tracking.get(delivery.id);
+  const audiences = [audience.customer(delivery.id), audience.ops];
+  const mark: TrackingMark = last ?? { locationAt: 0, pickupAt: 0, deliveryAt: 0 };
+  if (tx.now - mark.locationAt >= LOCATION_EVERY_MS) {
+    const { lat, lon, accuracyMeters, speed, heading } = driver.location;
+    tx.emit(audiences, {
+      type: "delivery_location_updated",
+      deliveryId: delivery.id,
+      location: { lat, lon, accuracyMeters: accuracyMeters ?? 0 },
+      ...(speed === undefined ? {} : { speed }),
+      ...(heading === undefined ? {} : { heading }),
+      updatedAt: driver.location.recordedAt,
+    });
+    mark.locationAt = tx.now;
+  }
+  const pickedUpAt = delivery.status === "assigned" ? null : Date.parse(delivery.pickedUpAt ?? delivery.updatedAt);
+  const eta = estimateEta(delivery, driver.location, tx.zone.settings, tx.now, pickedUpAt);
+  if (Math.abs(eta.pickupAt - mark.pickupAt) >= ETA_STEP_MS || Math.abs(eta.deliveryAt - mark.deliveryAt) >= ETA_STEP_MS) {
+    tx.emit(audiences, {
+      type: "delivery_eta_updated",
+      deliveryId: delivery.id,
+      estimatedPickupTime: iso(eta.pickupAt),
+      estimatedDeliveryTime: iso(eta.deliveryAt),
+      confidence: eta.confidence,
+      updatedAt: tx.nowIso,
+    });
+    mark.pickupAt = eta.pickupAt;
+    mark.deliveryAt = eta.deliveryAt;
+  }
+  tx.changes.tracking.set(delivery.id, { ...mark });
+}
+
+/** A tracking token stops opening the order this long after the delivery ends. */
+const TRACKING_AFTER_END_MS = 24 * 3_600_000;
+
+/** "John Doe" → "John D.": customers see a first name and an initial, no more. */
+export function shortName(name: string): string {
+  const [first = "", ...rest] = name.trim().split(/\s+/);
+  const last = rest.at(-1);
+  return last ? `${first} ${last[0]?.toUpperCase()}.` : first;
+}
+
+const CUSTOMER_STATUS: Record<DeliveryStatus, string> = {
+  ready: "pending",
+  assigned: "assigned",
+  picked_up: "picked_up",
+  in_transit: "in_transit",
+  delivered: "delivered",
+  failed: "failed",
+  cancelled: "cancelled",
+};
+
+/**
+ * What the customer may see of a delivery (API.md "Tracking"). With a tracking token the token
+ * must be the delivery's and still valid; a wrong one reveals nothing, not even existence.
+ */
+export function customerView(tx: ZoneTx, deliveryId: string, token: string | null) {
+  const delivery = tx.delivery(deliveryId);
+  const refused = () => new DomainError("unauthorized", "Unauthorized: invalid or expired tracking token");
+  if (token !== null) {
+    if (!delivery || !sameSecret(token, delivery.trackingToken)) throw refused();
+    if (isTerminalDelivery(delivery.status) && tx.now > Date.parse(delivery.updatedAt) + TRACKING_AFTER_END_MS) throw refused();
+  }
+  if (!delivery) throw new DomainError("not_found", "Order not found");
+  const active = delivery.status === "assigned" || delivery.status === "picked_up" || delivery.status === "in_transit";
+  const driver = delivery.assignedDriverId && delivery.status !== "cancelled" ? tx.driver(delivery.assignedDriverId) : undefined;
+  const eta =
+    active && driver?.location
+      ? estimateEta(
+          delivery,
+          driver.location,
+          tx.zone.settings,
+          tx.now,
+          delivery.status === "assigned" ? null : Date.parse(delivery.pickedUpAt ?? delivery.updatedAt),
+        )
+      : null;
+  return {
+    status: CUSTOMER_STATUS[delivery.status],
+    ...(driver
+      ? { driver: { name: shortName(driver.name), rating: driver.rating, vehicle: driver.vehicle, phone: maskPhone(driver.phone) } }
+      : {}),
+    ...(active && driver?.location
+      ? {
+          location: {
+            lat: driver.location.lat,
+            lon: driver.location.lon,
+            accuracyMeters: driver.location.accuracyMeters ?? 0,
+            lastUpdated: driver.location.recordedAt,
+          },
+        }
+      : {}),
+    ...(eta ? { estimatedPickupTime: iso(eta.pickupAt), estimatedDeliveryTime: iso(eta.deliveryAt) } : {}),
+    estimatedPrepTimeMinutes: delivery.estimatedPrepTimeMinutes,
+    deliveryId: delivery.id,
+    orderId: delivery.orderId,
+    trackingToken: delivery.trackingToken,
+  };
+}
+
+/** Compares secrets in time independent of where they differ. */
+function sameSecret(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
+  return diff === 0;
+}

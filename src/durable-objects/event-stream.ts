@@ -1,0 +1,41 @@
+import { ZoneEvent } from "../contracts/events";
+import type { ZoneChanges } from "../domain/zone-tx";
+import type { StreamRow, ZoneStore } from "./zone-store";
+
+/**
+ * Numbers a decision's socket events per audience (`seq`, strictly increasing and continuous
+ * across restarts and reconnects) and stamps each with an `eventId`. Every event is checked
+ * against its contract schema first: an event that does not parse is a bug, never sent.
+ */
+export class EventStream {
+  private readonly lastSeqs = new Map<string, number>();
+
+  constructor(private readonly store: ZoneStore) {}
+
+  /** Rows for the decision's events; `commit` them only after the storage transaction holds. */
+  sequence(events: ZoneChanges["events"], now: number): StreamRow[] {
+    const next = new Map<string, number>();
+    const rows: StreamRow[] = [];
+    for (const { audiences, event } of events) {
+      const checked = ZoneEvent.parse(event);
+      const eventId = crypto.randomUUID();
+      for (const audience of audiences) {
+        const seq = (next.get(audience) ?? this.lastSeq(audience)) + 1;
+        next.set(audience, seq);
+        rows.push({ audience, seq, createdAt: now, payload: JSON.stringify({ ...checked, seq, eventId }) });
+      }
+    }
+    return rows;
+  }
+
+  /** Remembers the seqs of rows that are now stored. */
+  committed(rows: StreamRow[]): void {
+    for (const row of rows) this.lastSeqs.set(row.audience, row.seq);
+  }
+
+  private lastSeq(audience: string): number {
+    let seq = this.lastSeqs.get(audience);
+    if (seq === undefined) this.lastSeqs.set(audience, (seq = this.store.lastSeq(audience)));
+    return seq;
+  }
+}

@@ -1,0 +1,26 @@
+import { eq } from "drizzle-orm";
+import { drizzle } from "drizzle-orm/d1";
+import { trackingTokens } from "../db/d1-schema";
+
+/** URL-safe, unguessable (256 bits) secret of one delivery's customer. */
+export function newTrackingToken(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(32));
+  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+/** Tokens are stored hashed: a read of D1 alone does not open anyone's tracking. */
+export async function hashTrackingToken(token: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(token));
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** The order a tracking token opens, if it opens this one. */
+export async function trackedOrder(db: D1Database, token: string, orderId: string) {
+  if (token.length > 128) return null;
+  const row = await drizzle(db)
+    .select()
+    .from(trackingTokens)
+    .where(eq(trackingTokens.tokenHash, await hashTrackingToken(token)))
+    .get();
+  return row && row.orderId === orderId ? row : null;
+}
