@@ -10,18 +10,17 @@
  * minutes cannot add audit events of its own. Real alarms may fire at any moment; every check
  * holds whichever alarm runs first.
  */
-import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { ZoneDispatcher } from "../../src/durable-objects/zone-dispatcher";
 import { type Client, json, newOrg } from "../helpers/api";
+import { moveZoneClock, ok, runAlarmNow, zoneObject } from "../helpers/zone-object";
 
 type Org = Awaited<ReturnType<typeof newOrg>>;
 
 const QUIET_ZONE = { escalationSeconds: [86_400, 172_800, 259_200] };
 const MINUTE = 60_000;
-
-const zoneObject = (o: Org) => env.ZONES.getByName(`${o.org}:${o.zone.id}`);
 
 /** A D1 whose batch writes always fail (reads are not the outbox's business). */
 function failingD1(calls: number[]): D1Database {
@@ -64,19 +63,6 @@ async function setOutboxTarget(o: Org, target: D1Database): Promise<void> {
   });
 }
 
-/** The zone object's "now" becomes real time plus `aheadMs` (e.g. past a flush backoff). */
-async function moveZoneClock(o: Org, aheadMs: number): Promise<void> {
-  await runInDurableObject(zoneObject(o), (zone: ZoneDispatcher) => {
-    zone.clock = () => Date.now() + aheadMs;
-  });
-}
-
-/** Runs the alarm handler now (directly if a real alarm is in flight and none is armed). */
-async function runAlarmNow(o: Org): Promise<void> {
-  const stub = zoneObject(o);
-  if (!(await runDurableObjectAlarm(stub))) await runInDurableObject(stub, (zone: ZoneDispatcher) => zone.alarm());
-}
-
 async function outboxSize(o: Org): Promise<number> {
   return runInDurableObject(zoneObject(o), (_zone, state) =>
     Number(state.storage.sql.exec("SELECT count(*) AS n FROM outbox").one().n),
@@ -98,13 +84,6 @@ async function historyOf(reader: Client, driverId: string): Promise<any[]> {
   const res = await reader.get(`/drivers/${driverId}/availability/history?limit=500`);
   expect(res.status).toBe(200);
   return (await json(res)).history;
-}
-
-async function ok(res: Promise<Response>): Promise<any> {
-  const r = await res;
-  const body = await json(r);
-  expect(r.status, JSON.stringify(body)).toBeLessThan(300);
-  return body;
 }
 
 const versions = (audit: any) => audit.events.map((e: any) => e.version);

@@ -9,10 +9,10 @@
  * callers. Zones push escalation a day out so nothing but the race writes events.
  */
 import { runInDurableObject } from "cloudflare:test";
-import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { ZoneDispatcher } from "../../src/durable-objects/zone-dispatcher";
 import { type Client, client, json, newOrg } from "../helpers/api";
+import { ok, sleep, zoneObject } from "../helpers/zone-object";
 
 type Org = Awaited<ReturnType<typeof newOrg>>;
 type Driver = Awaited<ReturnType<Org["addDriver"]>>;
@@ -21,16 +21,6 @@ const QUIET = { escalationSeconds: [86_400, 172_800, 259_200] };
 const PICKUP = { lat: 12.96, lon: 77.61 };
 /** Races run many requests; a loaded machine must not turn them into timeouts. */
 const RACE_TIMEOUT_MS = 30_000;
-
-const zoneObject = (o: Org) => env.ZONES.getByName(`${o.org}:${o.zone.id}`);
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function ok(res: Promise<Response> | Response, status = 200): Promise<any> {
-  const r = await res;
-  const body = await json(r);
-  expect(r.status, JSON.stringify(body)).toBe(status);
-  return body;
-}
 
 async function availableDriver(o: Org, location = { lat: 12.961, lon: 77.611 }): Promise<Driver> {
   const d = await o.addDriver({ location });

@@ -9,12 +9,11 @@
  * reading D1. Expiry moves the zone's `clock` seam and runs the alarm; zones push escalation a
  * day out and clock moves stay under offlineAfterSeconds, so a move adds no events of its own.
  */
-import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import type { ZoneDispatcher } from "../../src/durable-objects/zone-dispatcher";
 import { type Client, client, json, newOrg } from "../helpers/api";
 import { isoMs, uuidPattern } from "../helpers/expect-error";
+import { moveZoneClock, ok, runAlarmNow, sleep, zoneObject } from "../helpers/zone-object";
 
 type Org = Awaited<ReturnType<typeof newOrg>>;
 type Driver = Awaited<ReturnType<Org["addDriver"]>>;
@@ -24,16 +23,6 @@ const QUIET = { escalationSeconds: [86_400, 172_800, 259_200] };
 const PICKUP = { lat: 12.96, lon: 77.61 };
 /** A point `km` north of PICKUP (1° of latitude ≈ 111.195 km on the mean sphere). */
 const north = (km: number) => ({ lat: PICKUP.lat + km / 111.195, lon: PICKUP.lon });
-
-const zoneObject = (o: Org) => env.ZONES.getByName(`${o.org}:${o.zone.id}`);
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function ok(res: Promise<Response> | Response, status = 200): Promise<any> {
-  const r = await res;
-  const body = await json(r);
-  expect(r.status, JSON.stringify(body)).toBe(status);
-  return body;
-}
 
 async function availableDriver(o: Org, location: { lat: number; lon: number }, extra: Record<string, unknown> = {}): Promise<Driver> {
   const d = await o.addDriver({ location, ...extra });
@@ -102,18 +91,6 @@ async function expectUnassigned(o: Org, delivery: any, reason: string): Promise<
   expect(row!.id).toMatch(uuidPattern);
   expect(row!.first_attempt_at).toMatch(isoMs);
   return row!;
-}
-
-/** The zone object's "now" becomes real time plus `aheadMs`. */
-async function moveZoneClock(o: Org, aheadMs: number): Promise<void> {
-  await runInDurableObject(zoneObject(o), (zone: ZoneDispatcher) => {
-    zone.clock = () => Date.now() + aheadMs;
-  });
-}
-
-async function runAlarmNow(o: Org): Promise<void> {
-  const stub = zoneObject(o);
-  if (!(await runDurableObjectAlarm(stub))) await runInDurableObject(stub, (zone: ZoneDispatcher) => zone.alarm());
 }
 
 describe("seed 000 E2E: complete driver assignment flow", () => {

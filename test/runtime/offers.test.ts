@@ -9,26 +9,15 @@
  * Expiry moves the zone object's `clock` seam instead of waiting; zones push escalation a day
  * out and clock moves stay under offlineAfterSeconds, so a move adds no events of its own.
  */
-import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
-import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import type { ZoneDispatcher } from "../../src/durable-objects/zone-dispatcher";
 import { type Client, client, json, newOrg, squarePolygon } from "../helpers/api";
 import { expectError, expectValidationError, isoMs, uuidPattern } from "../helpers/expect-error";
+import { moveZoneClock, ok, runAlarmNow, sleep, zoneObject } from "../helpers/zone-object";
 
 type Org = Awaited<ReturnType<typeof newOrg>>;
 type Driver = Awaited<ReturnType<Org["addDriver"]>>;
 
 const QUIET = { escalationSeconds: [86_400, 172_800, 259_200] };
-
-const zoneObject = (o: Org) => env.ZONES.getByName(`${o.org}:${o.zone.id}`);
-
-async function ok(res: Promise<Response> | Response, status = 200): Promise<any> {
-  const r = await res;
-  const body = await json(r);
-  expect(r.status, JSON.stringify(body)).toBe(status);
-  return body;
-}
 
 /** A driver who has resumed (available, heard from just now) at `location`. */
 async function availableDriver(o: Org, overrides: Record<string, unknown> = {}): Promise<Driver> {
@@ -62,21 +51,6 @@ async function availabilityOf(o: Org, driverId: string): Promise<string> {
 async function offersOf(reader: Client, driverId: string, status?: string): Promise<any[]> {
   return (await ok(reader.get(`/drivers/${driverId}/offers${status ? `?status=${status}` : ""}`))).offers;
 }
-
-/** The zone object's "now" becomes real time plus `aheadMs`. */
-async function moveZoneClock(o: Org, aheadMs: number): Promise<void> {
-  await runInDurableObject(zoneObject(o), (zone: ZoneDispatcher) => {
-    zone.clock = () => Date.now() + aheadMs;
-  });
-}
-
-/** Runs the alarm handler now (directly if a real alarm is in flight and none is armed). */
-async function runAlarmNow(o: Org): Promise<void> {
-  const stub = zoneObject(o);
-  if (!(await runDurableObjectAlarm(stub))) await runInDurableObject(stub, (zone: ZoneDispatcher) => zone.alarm());
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 // ── the contract's arithmetic, computed here independently ────────────────────────────────
 
