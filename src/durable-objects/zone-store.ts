@@ -51,6 +51,8 @@ const UPSERT = {
     "INSERT INTO timers (kind, ref, due_at) VALUES (?, ?, ?) ON CONFLICT(kind, ref) DO UPDATE SET due_at = excluded.due_at",
 };
 const INSERT_OUTBOX = "INSERT INTO outbox (kind, ref, payload) VALUES (?, ?, ?)";
+/** At most this many events are kept per audience for replay. */
+export const EVENTS_PER_AUDIENCE = 1000;
 const INSERT_EVENT = "INSERT INTO events (audience, seq, created_at, payload) VALUES (?, ?, ?, ?)";
 
 /** One event as one audience's stream holds it: `payload` is the exact text sent. */
@@ -201,6 +203,8 @@ export class ZoneStore implements ZoneArchive {
       for (const e of stream) {
         sql.exec(INSERT_EVENT, e.audience, e.seq, e.createdAt, e.payload);
         sql.exec(UPSERT.audienceSeq, e.audience, e.seq);
+        // Besides the age limit (pruneEvents), a stream keeps its last EVENTS_PER_AUDIENCE events.
+        if (e.seq % 100 === 0) sql.exec("DELETE FROM events WHERE audience = ? AND seq <= ?", e.audience, e.seq - EVENTS_PER_AUDIENCE);
       }
     });
   }
