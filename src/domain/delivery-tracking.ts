@@ -43,9 +43,10 @@ export function trackDriverPosition(tx: ZoneTx, driverId: string): void {
   if (!driver?.location || !assignment || assignment.status !== "ACTIVE") return;
   const delivery = tx.delivery(assignment.deliveryId);
   if (!delivery || (delivery.status !== "assigned" && delivery.status !== "picked_up" && delivery.status !== "in_transit")) return;
-  const last = tx.state.tracking.get(delivery.id);
+  // A copy: the decision changes memory only when it commits (ZoneState.apply).
+  const last = tx.changes.tracking.get(delivery.id) ?? tx.state.tracking.get(delivery.id);
   const audiences = [audience.customer(delivery.id), audience.ops];
-  const mark: TrackingMark = last ?? { locationAt: 0, pickupAt: 0, deliveryAt: 0 };
+  const mark: TrackingMark = { ...(last ?? { locationAt: 0, pickupAt: 0, deliveryAt: 0 }) };
   if (tx.now - mark.locationAt >= LOCATION_EVERY_MS) {
     const { lat, lon, accuracyMeters, speed, heading } = driver.location;
     tx.emit(audiences, {
@@ -72,7 +73,7 @@ export function trackDriverPosition(tx: ZoneTx, driverId: string): void {
     mark.pickupAt = eta.pickupAt;
     mark.deliveryAt = eta.deliveryAt;
   }
-  tx.changes.tracking.set(delivery.id, { ...mark });
+  tx.changes.tracking.set(delivery.id, mark);
 }
 
 /** A tracking token stops opening the order this long after the delivery ends. */

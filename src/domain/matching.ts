@@ -16,6 +16,8 @@ export interface MatchingView {
   nearby(center: LatLon, radiusKm: number): { driver: DriverRecord; distanceKm: number }[];
   drivers(): Iterable<DriverRecord>;
   holdsPendingOffer(driverId: string): boolean;
+  /** An open socket is presence: such a driver is heard from even without recent messages. */
+  connected(driverId: string): boolean;
 }
 
 export interface MatchRequest {
@@ -76,8 +78,7 @@ export function isEligible(view: MatchingView, request: MatchRequest, driver: Dr
   return (
     driver.availability === "available" &&
     driver.location !== null &&
-    driver.lastSeenAt !== null &&
-    request.now - driver.lastSeenAt < request.freshForMs &&
+    ((driver.lastSeenAt !== null && request.now - driver.lastSeenAt < request.freshForMs) || view.connected(driver.id)) &&
     driver.zonePreferences[request.zoneId] !== "UNAVAILABLE" &&
     !request.excluded.has(driver.id) &&
     meetsRequirements(driver, request.requirements) &&

@@ -28,6 +28,13 @@ export class EventStream {
     return rows;
   }
 
+  /** Carries a stream over from another zone: its next seq follows `seq` (never goes back). */
+  continueFrom(audience: string, seq: number): void {
+    if (seq <= this.lastSeq(audience)) return;
+    this.store.setLastSeq(audience, seq);
+    this.lastSeqs.set(audience, seq);
+  }
+
   /** Remembers the seqs of rows that are now stored. */
   committed(rows: StreamRow[]): void {
     for (const row of rows) this.lastSeqs.set(row.audience, row.seq);

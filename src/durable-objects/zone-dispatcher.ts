@@ -60,6 +60,8 @@ export interface DeliveryDetail {
 export interface DriverDeparture {
   driver: DriverRecord;
   history: HistoryEntry[];
+  /** The last seq of the driver's socket stream here, so the new zone continues it. */
+  streamSeq: number;
 }
 
 /** Socket events are kept this long for `?since` replay (API.md: at least 10 minutes). */
@@ -173,7 +175,11 @@ export class ZoneDispatcher extends DurableObject<Env> {
 
   /** First half of a zone move: the driver leaves, taking its unflushed history along. */
   async departDriver(orgId: string, id: string, toZoneId: string): Promise<ZoneResult<DriverDeparture>> {
-    const result = this.decide(orgId, (tx) => ({ driver: departDriver(tx, id, toZoneId), history: this.store.pendingFor("history", id) }));
+    const result = this.decide(orgId, (tx) => ({
+      driver: departDriver(tx, id, toZoneId),
+      history: this.store.pendingFor("history", id),
+      streamSeq: this.store.lastSeq(audience.driver(id)),
+    }));
     if (result.ok && toZoneId !== this.state.zone?.id) {
       for (const ws of this.ctx.getWebSockets(audience.driver(id))) ws.close(CLOSE.movedZone, "driver moved to another zone; reconnect");
     }
@@ -184,13 +190,15 @@ export class ZoneDispatcher extends DurableObject<Env> {
   async departure(orgId: string, id: string): Promise<ZoneResult<DriverDeparture>> {
     return this.read(orgId, () => {
       const driver = this.store.departedSnapshot(id) ?? throwNotFound("Driver not found");
-      return { driver, history: this.store.pendingFor("history", id) };
+      return { driver, history: this.store.pendingFor("history", id), streamSeq: this.store.lastSeq(audience.driver(id)) };
     });
   }
 
   /** Second half of a zone move (idempotent). */
   async admitDriver(orgId: string, departure: DriverDeparture): Promise<ZoneResult<DriverRecord>> {
-    return this.decide(orgId, (tx) => admitMovedDriver(tx, departure.driver, departure.history));
+    const admitted = this.decide(orgId, (tx) => admitMovedDriver(tx, departure.driver, departure.history));
+    if (admitted.ok) this.stream.continueFrom(audience.driver(departure.driver.id), departure.streamSeq);
+    return admitted;
   }
 
   // ── deliveries ──────────────────────────────────────────────────────────────────────────

@@ -46,11 +46,21 @@ export class MessageRate {
   }
 }
 
+/**
+ * A message's size in bytes (UTF-8 as sent), not in UTF-16 code units: 4,096 characters of
+ * "é" are 8,192 bytes. A string longer than the limit is over it whatever it holds, so only a
+ * short one is encoded.
+ */
+function messageBytes(raw: string | ArrayBuffer): number {
+  if (typeof raw !== "string") return raw.byteLength;
+  return raw.length > MAX_MESSAGE_BYTES ? raw.length : new TextEncoder().encode(raw).byteLength;
+}
+
 export type ParsedMessage = { ok: true; message: DriverMessage } | { ok: false; error: string };
 
 export function parseDriverMessage(raw: string | ArrayBuffer): ParsedMessage {
+  if (messageBytes(raw) > MAX_MESSAGE_BYTES) return { ok: false, error: `message exceeds ${MAX_MESSAGE_BYTES} bytes` };
   const text = typeof raw === "string" ? raw : new TextDecoder().decode(raw);
-  if (text.length > MAX_MESSAGE_BYTES) return { ok: false, error: `message exceeds ${MAX_MESSAGE_BYTES} bytes` };
   let json: unknown;
   try {
     json = JSON.parse(text);

@@ -215,6 +215,10 @@ export class ZoneStore implements ZoneArchive {
     return row?.seq ?? 0;
   }
 
+  setLastSeq(audience: string, seq: number): void {
+    this.storage.sql.exec(UPSERT.audienceSeq, audience, seq);
+  }
+
   /** An audience's retained events after `since`, in order: the exact texts that were sent. */
   eventsSince(audience: string, since: number): string[] {
     return this.storage.sql

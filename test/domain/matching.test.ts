@@ -59,9 +59,11 @@ function driver(id: string, fields: Partial<DriverRecord> = {}): DriverRecord {
 const at = (point: LatLon) => ({ ...point, recordedAt: new Date(NOW).toISOString() });
 
 /** Matching's view of a list of drivers, brute force: `nearby` returns every positioned driver. */
-function listView(drivers: DriverRecord[], pending: Iterable<string> = []): MatchingView {
+function listView(drivers: DriverRecord[], pending: Iterable<string> = [], sockets: Iterable<string> = []): MatchingView {
   const holding = new Set(pending);
+  const open = new Set(sockets);
   return {
+    connected: (id) => open.has(id),
     nearby: (center) =>
       drivers.flatMap((d) => (d.location ? [{ driver: d, distanceKm: haversineKm(center, d.location) }] : [])),
     drivers: () => drivers,
@@ -197,6 +199,12 @@ describe("eligibility", () => {
   it("keeps a driver silent for just under offlineAfterSeconds, and one UNAVAILABLE only for another zone", () => {
     const justFresh = { ...base, lastSeenAt: NOW - FRESH_MS + 1, zonePreferences: { other: "UNAVAILABLE" as ZonePreference } };
     expect(isEligible(listView([justFresh]), request({ requirements: fits }), justFresh)).toBe(true);
+  });
+
+  it("takes a stale driver whose socket is open: presence counts as being heard from", () => {
+    const stale = { ...base, lastSeenAt: NOW - FRESH_MS * 10 };
+    expect(isEligible(listView([stale]), request({ requirements: fits }), stale)).toBe(false);
+    expect(isEligible(listView([stale], [], [stale.id]), request({ requirements: fits }), stale)).toBe(true);
   });
 
   it("leaves out a driver beyond the radius but keeps one just inside it", () => {
