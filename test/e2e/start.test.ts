@@ -1,199 +1,28 @@
 // End to end: the README's `npm start`, over real HTTP, with a fresh local state directory.
-// Harness: spawn `npm start` in its own process group, wait for /v2/health, and in afterAll
-// signal the whole group (SIGINT like Ctrl-C, then SIGTERM, then SIGKILL) and check that no
-// process of it (npm, node, wrangler, workerd) is left.
+// The harness (test/e2e/server.ts) spawns `npm start` in its own process group, waits for
+// /v2/health, and in afterAll signals the whole group (SIGINT like Ctrl-C, then SIGTERM, then
+// SIGKILL) and checks that no process of it (npm, node, wrangler, workerd) is left.
 
-import { spawn, execFileSync, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
-import { tmpdir } from "node:os";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Server, startServer, token } from "./server";
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const DEMO_ORG_ID = "6f1c3f1e-0d7a-4c47-9c0a-1d2f3e4a5b6c"; // scripts/seed-demo.mjs
 const DEMO_ZONE_NAME = "Demo: Central Bengaluru";
-const HEALTH_TIMEOUT_MS = 90_000;
 
-const JWT_SECRET = "local-dev-secret-do-not-use-in-production";
-const JWT_ISSUER = "dispatch";
-const JWT_AUDIENCE = "dispatch-api";
-
-type Role = "driver" | "service" | "ops" | "admin";
-
-async function token(role: Role, org: string, sub: string = randomUUID()): Promise<string> {
-  return new SignJWT({ role, org })
-    .setProtectedHeader({ alg: "HS256", typ: "JWT" })
-    .setSubject(sub)
-    .setIssuer(JWT_ISSUER)
-    .setAudience(JWT_AUDIENCE)
-    .setIssuedAt()
-    .setExpirationTime("1h")
-    .sign(new TextEncoder().encode(JWT_SECRET));
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const addr = srv.address();
-      const port = typeof addr === "object" && addr ? addr.port : 0;
-      srv.close(() => (port ? resolve(port) : reject(new Error("no port"))));
-    });
-  });
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** pids of live processes in process group `pgid`, or whose command line mentions `marker`. */
-function leftovers(pgid: number, marker: string): string[] {
-  let out = "";
-  try {
-    out = execFileSync("ps", ["-eo", "pid=,pgid=,stat=,args="], { encoding: "utf8" });
-  } catch {
-    return [];
-  }
-  return out
-    .split("\n")
-    .map((line) => line.trim())
-    .filter(Boolean)
-    .filter((line) => {
-      const [pid, group, stat, ...args] = line.split(/\s+/);
-      if (Number(pid) === process.pid || stat?.startsWith("Z")) return false; // zombies are already dead
-      return Number(group) === pgid || args.join(" ").includes(marker);
-    });
-}
-
-let server: ChildProcess | undefined;
-let serverExited: Promise<void> = Promise.resolve();
-let exitInfo: { code: number | null; signal: NodeJS.Signals | null } | undefined;
-let output = "";
+let server: Server | undefined;
 let baseUrl = "";
-let stateDir = "";
-
-function tail(): string {
-  return output.slice(-4000);
-}
-
-async function request(method: string, urlPath: string, bearer: string, body?: unknown) {
-  const res = await fetch(baseUrl + urlPath, {
-    method,
-    headers: {
-      Authorization: `Bearer ${bearer}`,
-      ...(body === undefined ? {} : { "Content-Type": "application/json" }),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  let json: any;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  return { status: res.status, json, text, headers: res.headers };
-}
+let output = () => "";
+const request = (method: string, urlPath: string, bearer: string, body?: unknown) => server!.request(method, urlPath, bearer, body);
 
 beforeAll(async () => {
-  const port = await freePort();
-  baseUrl = `http://127.0.0.1:${port}`;
-  stateDir = mkdtempSync(path.join(tmpdir(), "dispatch-e2e-state-"));
-
-  server = spawn("npm", ["start"], {
-    cwd: ROOT,
-    detached: true, // own process group: afterAll kills npm, node, wrangler and workerd together
-    stdio: ["ignore", "pipe", "pipe"],
-    env: {
-      ...process.env,
-      PORT: String(port),
-      DISPATCH_STATE_DIR: stateDir,
-      DISPATCH_INSPECTOR_PORT: "0", // no race on 9229 with another server starting at once
-      WRANGLER_SEND_METRICS: "false",
-      CLOUDFLARE_CF_FETCH_ENABLED: "false",
-      FORCE_COLOR: "0",
-      NO_COLOR: "1",
-    },
-  });
-  server.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  server.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  serverExited = new Promise((resolve) => {
-    server!.on("exit", (code, signal) => {
-      exitInfo = { code, signal };
-      resolve();
-    });
-    server!.on("error", (err) => {
-      output += `\n[spawn error] ${err.message}\n`;
-      exitInfo = { code: -1, signal: null };
-      resolve();
-    });
-  });
-
-  const deadline = Date.now() + HEALTH_TIMEOUT_MS;
-  for (;;) {
-    if (exitInfo) throw new Error(`npm start exited early (${JSON.stringify(exitInfo)}):\n${tail()}`);
-    try {
-      const res = await fetch(`${baseUrl}/v2/health`, { signal: AbortSignal.timeout(2_000) });
-      await res.arrayBuffer();
-      if (res.status === 200) break;
-    } catch {
-      // not up yet
-    }
-    if (Date.now() > deadline) throw new Error(`GET /v2/health not 200 within ${HEALTH_TIMEOUT_MS / 1000} s:\n${tail()}`);
-    await sleep(500);
-  }
-  // start.mjs seeds after health answers; wait for its "listening" line (or its exit).
-  const seedDeadline = Date.now() + 30_000;
-  while (!/Dispatch v2 listening on/.test(output) && !exitInfo && Date.now() < seedDeadline) await sleep(200);
+  server = await startServer();
+  baseUrl = server.baseUrl;
+  output = server.output;
 });
 
 afterAll(async () => {
-  const child = server;
-  try {
-    if (child?.pid !== undefined) {
-      const pgid = child.pid;
-      const killGroup = (signal: NodeJS.Signals) => {
-        try {
-          process.kill(-pgid, signal);
-        } catch {
-          // group already gone
-        }
-      };
-      // Ctrl-C first (what a user does: SIGINT to the whole foreground group), then SIGTERM.
-      let exited = exitInfo !== undefined;
-      for (const signal of ["SIGINT", "SIGTERM"] as const) {
-        if (exited) break;
-        killGroup(signal);
-        exited = await Promise.race([serverExited.then(() => true), sleep(15_000).then(() => false)]);
-      }
-      // Children may outlive npm for a moment; give the group time to empty, then force it.
-      let left = leftovers(pgid, stateDir);
-      for (let i = 0; left.length > 0 && i < 40; i++) {
-        await sleep(250);
-        left = leftovers(pgid, stateDir);
-      }
-      if (!exited || left.length > 0) {
-        killGroup("SIGKILL");
-        for (const line of left) {
-          try {
-            process.kill(Number(line.split(/\s+/)[0]), "SIGKILL");
-          } catch {
-            // gone
-          }
-        }
-        await sleep(500);
-        throw new Error(
-          `npm start did not shut down cleanly (npm exited: ${exited}); processes left after SIGINT/SIGTERM:\n${left.join("\n")}\n--- output ---\n${tail()}`,
-        );
-      }
-    }
-  } finally {
-    if (stateDir) rmSync(stateDir, { recursive: true, force: true });
-  }
+  await server?.stop();
 });
 
 describe("npm start (README quick start)", () => {
@@ -206,14 +35,14 @@ describe("npm start (README quick start)", () => {
   });
 
   it("announces itself and seeds the demo org", async () => {
-    expect(output).toContain(`Dispatch v2 listening on ${baseUrl}`);
+    expect(output()).toContain(`Dispatch v2 listening on ${baseUrl}`);
     const admin = await token("admin", DEMO_ORG_ID);
     const res = await request("GET", "/v2/admin/zones", admin);
     expect(res.status, res.text).toBe(200);
     expect(Array.isArray(res.json?.zones)).toBe(true);
     expect(res.json.zones.length).toBeGreaterThanOrEqual(1);
     expect(res.json.zones.map((z: { name: string }) => z.name)).toContain(DEMO_ZONE_NAME);
-    expect(output).toContain(DEMO_ZONE_NAME);
+    expect(output()).toContain(DEMO_ZONE_NAME);
   });
 
   it("zone → driver → delivery → read back, for a new org", async () => {

@@ -1,0 +1,224 @@
+// End-to-end harness: the README's `npm start` on a free port with a fresh local state directory,
+// in its own process group. `startServer()` waits for GET /v2/health and start.mjs's "listening"
+// line; `stop()` signals the whole group (SIGINT like Ctrl-C, then SIGTERM, then SIGKILL), checks
+// that no process of it (npm, node, wrangler, workerd) is left, and deletes the state directory.
+// If starting fails, the server is stopped before the error is thrown.
+
+import { spawn, execFileSync, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+// @ts-expect-error scripts/token.mjs is plain JavaScript without type declarations
+import { mintToken } from "../../scripts/token.mjs";
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const HEALTH_TIMEOUT_MS = 90_000;
+
+export type Role = "driver" | "service" | "ops" | "admin";
+
+/** A token signed like `npm run token` signs it (scripts/token.mjs, the local dev secret), 1 h. */
+export function token(role: Role, org: string, sub?: string): Promise<string> {
+  return (mintToken as (opts: { role: Role; org: string; sub?: string; ttlSeconds?: number }) => Promise<string>)({
+    role,
+    org,
+    sub,
+    ttlSeconds: 3600,
+  });
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const addr = srv.address();
+      const port = typeof addr === "object" && addr ? addr.port : 0;
+      srv.close(() => (port ? resolve(port) : reject(new Error("no port"))));
+    });
+  });
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** pids of live processes in process group `pgid`, or whose command line mentions `marker`. */
+function leftovers(pgid: number, marker: string): string[] {
+  let out = "";
+  try {
+    out = execFileSync("ps", ["-eo", "pid=,pgid=,stat=,args="], { encoding: "utf8" });
+  } catch {
+    return [];
+  }
+  return out
+    .split("\n")
+    .map((line) => line.trim())
+    .filter(Boolean)
+    .filter((line) => {
+      const [pid, group, stat, ...args] = line.split(/\s+/);
+      if (Number(pid) === process.pid || stat?.startsWith("Z")) return false; // zombies are already dead
+      return Number(group) === pgid || args.join(" ").includes(marker);
+    });
+}
+
+export interface ApiResponse {
+  status: number;
+  json: any;
+  text: string;
+  headers: Headers;
+}
+
+export interface Server {
+  baseUrl: string;
+  /** ws://127.0.0.1:<port> */
+  wsUrl: string;
+  stateDir: string;
+  /** Everything `npm start` printed so far (stdout and stderr). */
+  output(): string;
+  /** The last 4,000 characters of the output, for failure messages. */
+  tail(): string;
+  request(method: string, urlPath: string, bearer: string, body?: unknown): Promise<ApiResponse>;
+  /** Stops the process group; throws if anything had to be killed or is left over. Idempotent. */
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  /** DISPATCH_SEED: the demo data (default on, as in the README). */
+  seed?: boolean;
+}
+
+export async function startServer(options: StartOptions = {}): Promise<Server> {
+  const port = await freePort();
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const stateDir = mkdtempSync(path.join(tmpdir(), "dispatch-e2e-state-"));
+  let output = "";
+  let exitInfo: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+
+  const child: ChildProcess = spawn("npm", ["start"], {
+    cwd: ROOT,
+    detached: true, // own process group: stop() kills npm, node, wrangler and workerd together
+    stdio: ["ignore", "pipe", "pipe"],
+    env: {
+      ...process.env,
+      PORT: String(port),
+      DISPATCH_STATE_DIR: stateDir,
+      DISPATCH_INSPECTOR_PORT: "0", // no race on 9229 with another server starting at once
+      ...(options.seed === false ? { DISPATCH_SEED: "0" } : {}),
+      WRANGLER_SEND_METRICS: "false",
+      CLOUDFLARE_CF_FETCH_ENABLED: "false",
+      FORCE_COLOR: "0",
+      NO_COLOR: "1",
+    },
+  });
+  child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<void>((resolve) => {
+    child.on("exit", (code, signal) => {
+      exitInfo = { code, signal };
+      resolve();
+    });
+    child.on("error", (err) => {
+      output += `\n[spawn error] ${err.message}\n`;
+      exitInfo = { code: -1, signal: null };
+      resolve();
+    });
+  });
+  const tail = () => output.slice(-4000);
+
+  async function request(method: string, urlPath: string, bearer: string, body?: unknown): Promise<ApiResponse> {
+    const res = await fetch(baseUrl + urlPath, {
+      method,
+      headers: {
+        Authorization: `Bearer ${bearer}`,
+        ...(body === undefined ? {} : { "Content-Type": "application/json" }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    let json: any;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      json = undefined;
+    }
+    return { status: res.status, json, text, headers: res.headers };
+  }
+
+  let stopping: Promise<void> | undefined;
+  async function stopOnce(): Promise<void> {
+    try {
+      if (child.pid === undefined) return;
+      const pgid = child.pid;
+      const killGroup = (signal: NodeJS.Signals) => {
+        try {
+          process.kill(-pgid, signal);
+        } catch {
+          // group already gone
+        }
+      };
+      // Ctrl-C first (what a user does: SIGINT to the whole foreground group), then SIGTERM.
+      let done = exitInfo !== undefined;
+      for (const signal of ["SIGINT", "SIGTERM"] as const) {
+        if (done) break;
+        killGroup(signal);
+        done = await Promise.race([exited.then(() => true), sleep(15_000).then(() => false)]);
+      }
+      // Children may outlive npm for a moment; give the group time to empty, then force it.
+      let left = leftovers(pgid, stateDir);
+      for (let i = 0; left.length > 0 && i < 40; i++) {
+        await sleep(250);
+        left = leftovers(pgid, stateDir);
+      }
+      if (!done || left.length > 0) {
+        killGroup("SIGKILL");
+        for (const line of left) {
+          try {
+            process.kill(Number(line.split(/\s+/)[0]), "SIGKILL");
+          } catch {
+            // gone
+          }
+        }
+        await sleep(500);
+        throw new Error(
+          `npm start did not shut down cleanly (npm exited: ${done}); processes left after SIGINT/SIGTERM:\n${left.join("\n")}\n--- output ---\n${tail()}`,
+        );
+      }
+    } finally {
+      rmSync(stateDir, { recursive: true, force: true });
+    }
+  }
+
+  const server: Server = {
+    baseUrl,
+    wsUrl: baseUrl.replace(/^http/, "ws"),
+    stateDir,
+    output: () => output,
+    tail,
+    request,
+    stop: () => (stopping ??= stopOnce()),
+  };
+
+  try {
+    const deadline = Date.now() + HEALTH_TIMEOUT_MS;
+    for (;;) {
+      if (exitInfo) throw new Error(`npm start exited early (${JSON.stringify(exitInfo)}):\n${tail()}`);
+      try {
+        const res = await fetch(`${baseUrl}/v2/health`, { signal: AbortSignal.timeout(2_000) });
+        await res.arrayBuffer();
+        if (res.status === 200) break;
+      } catch {
+        // not up yet
+      }
+      if (Date.now() > deadline) throw new Error(`GET /v2/health not 200 within ${HEALTH_TIMEOUT_MS / 1000} s:\n${tail()}`);
+      await sleep(500);
+    }
+    // start.mjs seeds (unless DISPATCH_SEED=0) after health answers; wait for its "listening" line.
+    const seedDeadline = Date.now() + 30_000;
+    while (!/Dispatch v2 listening on/.test(output) && !exitInfo && Date.now() < seedDeadline) await sleep(200);
+  } catch (error) {
+    await server.stop().catch(() => {});
+    throw error;
+  }
+  return server;
+}
