@@ -1,6 +1,8 @@
 /**
- * Bench Worker for bench/zone-object.bench.mjs (config: bench/wrangler.bench.toml). It drives ONE
- * ZoneDispatcher through its RPC methods from inside workerd, one awaited call at a time.
+ * Bench Worker for bench/zone-object.bench.mjs and bench/sockets.bench.mjs (config:
+ * bench/wrangler.bench.toml). It drives ONE ZoneDispatcher through its RPC methods from inside
+ * workerd, one awaited call at a time; and it serves the real API (src/worker) under /v2/, so the
+ * socket bench connects drivers exactly as clients do.
  *
  * The zone object is the one in src, unchanged: the class exported here only adds bench seams
  * (hold the outbox back or count what it sends to D1, count its rows, a raw SQL write as the
@@ -24,12 +26,24 @@
  *   /accept {first, offerIds}         acceptOffer for each offer created by /create
  *   /cycle  ?n&first                  n × (createOffer, then acceptOffer)
  *   /flush                            lets the outbox go; flushOutbox() until it is empty
+ *
+ * For the socket bench (the zone named by `org` and `zoneId`, created through the API):
+ *   /socket-drivers {org, zoneId, drivers: [{id, lat, lon}]}
+ *                                     registers the drivers in D1 (as POST /v2/admin/drivers does)
+ *                                     and creates + resumes each in the zone object, one decision
+ *                                     each, through the object's own rules, in one RPC (setup only)
+ *   /socket-count ?org&zoneId         sockets the zone object holds (ctx.getWebSockets())
+ *   /saved-at {org, zoneId, ids}      each driver's savedAt (when its record was last written)
+ *   /instance ?org&zoneId             as above, for that zone object
+ *   /v2/...                           the API itself (src/worker/app.ts with src/worker/routes)
  */
 import { DEFAULT_ZONE_SETTINGS } from "../src/contracts/zones";
 import { ZoneDispatcher as Dispatcher } from "../src/durable-objects/zone-dispatcher";
 import type { ZoneResult } from "../src/durable-objects/zone-result";
 import type { Actor, ZoneConfig } from "../src/domain/model";
+import { createApp } from "../src/worker/app";
 import type { Env } from "../src/worker/env";
+import { routes } from "../src/worker/routes";
 
 /** A D1 whose batch writes fail, as when D1 is down: the outbox keeps its rows. */
 function heldD1(db: D1Database): D1Database {
@@ -97,6 +111,40 @@ export class ZoneDispatcher extends Dispatcher {
       for (let i = 0; i < statements; i++) sql.exec("INSERT INTO bench_scratch (id, data) VALUES (?, ?)", crypto.randomUUID(), data);
     });
     return null;
+  }
+
+  /**
+   * Socket bench setup: creates and resumes each driver through the object's own rules (one
+   * decision and commit each, as POST /v2/admin/drivers and .../availability/resume do), in one RPC.
+   */
+  async benchAddDrivers(orgId: string, drivers: { id: string; lat: number; lon: number }[]): Promise<number> {
+    for (const d of drivers) {
+      unwrap(
+        await this.createDriver(orgId, d.id, {
+          name: `Socket bench driver ${d.id.slice(-6)}`,
+          phone: "+919800000000",
+          vehicle: "Activa",
+          vehicleType: "scooter",
+          capabilities: [],
+          location: { lat: d.lat, lon: d.lon },
+        }),
+        "createDriver",
+      );
+      unwrap(await this.changeAvailability(orgId, d.id, "resume", { type: "driver", id: d.id }), "resume");
+    }
+    return drivers.length;
+  }
+
+  /** Sockets the object holds (all audiences). */
+  async benchSocketCount(): Promise<number> {
+    return this.ctx.getWebSockets().length;
+  }
+
+  /** When each driver's record was last written to storage (`savedAt`, epoch ms). */
+  async benchSavedAt(orgId: string, ids: string[]): Promise<number[]> {
+    const saved: number[] = [];
+    for (const id of ids) saved.push(unwrap(await this.getDriver(orgId, id), "getDriver").savedAt);
+    return saved;
   }
 
   async benchOutboxSize(): Promise<number> {
@@ -306,13 +354,41 @@ async function flush(zone: DurableObjectStub<ZoneDispatcher>) {
   return { samples: calls, totalMs: performance.now() - started };
 }
 
+/** The API, exactly as src/index.ts serves it. */
+const api = createApp(routes);
+
+/** Registers drivers in the D1 directory (as registerDriverEntry does), in batches of statements. */
+async function registerDrivers(db: D1Database, orgId: string, zoneId: string, ids: string[]): Promise<void> {
+  const insert = db.prepare("INSERT INTO directory (org_id, kind, ref, zone_id, entity_id) VALUES (?, 'driver', ?, ?, ?)");
+  for (let i = 0; i < ids.length; i += 100) {
+    await db.batch(ids.slice(i, i + 100).map((id) => insert.bind(orgId, id, zoneId, id)));
+  }
+}
+
 export default {
-  async fetch(request: Request, env: BenchEnv): Promise<Response> {
+  async fetch(request: Request, env: BenchEnv, ctx: ExecutionContext): Promise<Response> {
     const url = new URL(request.url);
+    if (url.pathname.startsWith("/v2/")) return api.fetch(request, env as unknown as Env, ctx);
     const q = (name: string, fallback: number) => Number(url.searchParams.get(name) ?? fallback);
-    const zone = env.ZONES.getByName(`${ORG_ID}:${url.searchParams.get("zone") ?? "bench"}`);
+    const named = url.searchParams.get("org") && url.searchParams.get("zoneId");
+    const zone = env.ZONES.getByName(
+      named ? `${url.searchParams.get("org")}:${url.searchParams.get("zoneId")}` : `${ORG_ID}:${url.searchParams.get("zone") ?? "bench"}`,
+    );
     try {
       switch (url.pathname) {
+        case "/socket-drivers": {
+          const body = (await request.json()) as { org: string; zoneId: string; drivers: { id: string; lat: number; lon: number }[] };
+          await registerDrivers(env.DB, body.org, body.zoneId, body.drivers.map((d) => d.id));
+          const stub = env.ZONES.getByName(`${body.org}:${body.zoneId}`);
+          return Response.json({ created: await stub.benchAddDrivers(body.org, body.drivers) });
+        }
+        case "/socket-count":
+          return Response.json({ sockets: await zone.benchSocketCount() });
+        case "/saved-at": {
+          const body = (await request.json()) as { org: string; zoneId: string; ids: string[] };
+          const stub = env.ZONES.getByName(`${body.org}:${body.zoneId}`);
+          return Response.json({ savedAt: await stub.benchSavedAt(body.org, body.ids) });
+        }
         case "/health":
         case "/empty":
           return Response.json({ ok: true });

@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 // Zone object benchmark: ONE ZoneDispatcher in local workerd (`wrangler dev`), driven through its
 // RPC methods by the bench Worker (bench/bench-worker.ts, config bench/wrangler.bench.toml).
-//  1. copies src/, migrations/ and the bench Worker to .bench/run-* (wrangler dev restarts the
-//     Worker when a source changes; others may be editing src/), and applies the D1 migrations
-//     into a fresh temporary --persist-to directory,
-//  2. starts `wrangler dev -c <copy>/bench/wrangler.bench.toml` on a free port (its output goes
-//     to a log file in that directory, printed only if something fails),
+//  1-2. starts the bench Worker with bench/harness.mjs: a copy of src/, migrations/ and the bench
+//     Worker in .bench/run-* (wrangler dev restarts the Worker when a source changes; others may
+//     be editing src/), the D1 migrations applied into a fresh temporary --persist-to directory,
+//     `wrangler dev -c <copy>/bench/wrangler.bench.toml` on a free port (its output goes to a
+//     log file in that directory, printed only if something fails),
 //  3. sets up the zone object (manual dispatch; available drivers and manual deliveries, enough
 //     that every offer goes to a fresh driver: drivers stay busy after accepting), outbox held,
 //  4. phase 1, outbox held (flushes fail at once, as if D1 were down): R rounds of one block of
@@ -24,140 +24,11 @@
 // Env: BENCH_ZONE_ROUNDS (default 5), BENCH_ZONE_PER (calls per block, default 200; no-op
 // blocks are twice as long), BENCH_ZONE_READY_TIMEOUT_SECONDS (default 120). Only Node built-ins.
 
-import { spawn, spawnSync } from "node:child_process";
-import { cpSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import net from "node:net";
-import os from "node:os";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { describeMachine, loadAverage, log, percentiles, runBench, startBenchWorker } from "./harness.mjs";
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const WRANGLER = path.join(ROOT, "node_modules", "wrangler", "bin", "wrangler.js");
-const LOCAL_NODE = path.join(ROOT, "node_modules", ".bin", "node");
-const HOST = "127.0.0.1";
 const ROUNDS = Number(process.env.BENCH_ZONE_ROUNDS || 5);
 const PER = Number(process.env.BENCH_ZONE_PER || 200);
 const READY_TIMEOUT_MS = 1000 * Number(process.env.BENCH_ZONE_READY_TIMEOUT_SECONDS || 120);
-
-const log = (msg) => process.stdout.write(`${msg}\n`);
-
-function nodeForWrangler() {
-  const [major, minor] = process.versions.node.split(".").map(Number);
-  if (major > 22 || (major === 22 && minor >= 12)) return process.execPath;
-  if (existsSync(LOCAL_NODE)) return LOCAL_NODE;
-  throw new Error(`wrangler needs Node >= 22.12 (this is ${process.version}); run \`npm install\` first`);
-}
-const NODE = nodeForWrangler();
-
-const STATE_DIR = mkdtempSync(path.join(os.tmpdir(), "dispatch-bench-"));
-
-// wrangler dev rebuilds and restarts the Worker (and the zone object) when a source file changes.
-// Others may edit src/ while this runs, so wrangler gets a copy of the sources taken now, inside
-// the project (so node_modules resolves) under the git-ignored .bench/ folder.
-mkdirSync(path.join(ROOT, ".bench"), { recursive: true });
-const SNAPSHOT = mkdtempSync(path.join(ROOT, ".bench", "run-"));
-for (const dir of ["src", "migrations"]) cpSync(path.join(ROOT, dir), path.join(SNAPSHOT, dir), { recursive: true });
-for (const file of ["bench-worker.ts", "wrangler.bench.toml"]) {
-  cpSync(path.join(ROOT, "bench", file), path.join(SNAPSHOT, "bench", file));
-}
-const CONFIG = path.join(SNAPSHOT, "bench", "wrangler.bench.toml");
-const LOG_FILE = path.join(STATE_DIR, "wrangler.log");
-const logStream = createWriteStream(LOG_FILE);
-logStream.on("error", () => {}); // a late line after the end must not crash the cleanup
-const childEnv = {
-  ...process.env,
-  WRANGLER_SEND_METRICS: "false",
-  CLOUDFLARE_CF_FETCH_ENABLED: process.env.CLOUDFLARE_CF_FETCH_ENABLED ?? "false",
-};
-
-// ---- processes -----------------------------------------------------------------------------
-
-const children = new Set();
-
-/** Runs wrangler in its own process group (so stopping it stops workerd too); output → log file. */
-function wrangler(args) {
-  const proc = spawn(NODE, [WRANGLER, ...args], {
-    cwd: ROOT,
-    env: childEnv,
-    stdio: ["ignore", "pipe", "pipe"],
-    detached: true,
-  });
-  children.add(proc);
-  proc.stdout.pipe(logStream, { end: false });
-  proc.stderr.pipe(logStream, { end: false });
-  proc.exited = new Promise((resolve) => {
-    proc.on("error", (err) => resolve({ code: 1, signal: null, error: err }));
-    proc.on("exit", (code, signal) => resolve({ code, signal }));
-  });
-  proc.exited.then(() => children.delete(proc));
-  return proc;
-}
-
-function groupAlive(pid) {
-  try {
-    process.kill(-pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function stop(proc) {
-  if (!groupAlive(proc.pid)) return;
-  try {
-    process.kill(-proc.pid, "SIGTERM");
-  } catch {}
-  const deadline = Date.now() + 10_000;
-  while (groupAlive(proc.pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-  if (groupAlive(proc.pid)) {
-    log(`wrangler (pid ${proc.pid}) did not stop within 10 s; killing its process group`);
-    try {
-      process.kill(-proc.pid, "SIGKILL");
-    } catch {}
-  }
-}
-
-let cleaning = null;
-/** Stops every wrangler process group and removes the temporary directory (once). */
-function cleanup() {
-  cleaning ??= (async () => {
-    for (const proc of [...children]) await stop(proc);
-    logStream.end();
-    rmSync(STATE_DIR, { recursive: true, force: true });
-    rmSync(SNAPSHOT, { recursive: true, force: true });
-  })();
-  return cleaning;
-}
-
-let interrupted = null;
-for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) {
-  process.on(signal, () => {
-    if (interrupted) return;
-    interrupted = signal;
-    log(`${signal}: stopping wrangler`);
-    cleanup().finally(() => process.exit(128 + (os.constants.signals[signal] ?? 1)));
-  });
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.on("error", reject);
-    server.listen(0, HOST, () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-// ---- statistics ----------------------------------------------------------------------------
-
-function percentiles(samples) {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const at = (q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
-  return { p50: at(0.5), p99: at(0.99), mean: sorted.reduce((s, x) => s + x, 0) / sorted.length };
-}
 
 // ---- bench Worker calls --------------------------------------------------------------------
 
@@ -173,21 +44,6 @@ async function call(route, params = {}, body = undefined) {
   const wallMs = performance.now() - t0;
   if (!res.ok || json.error) throw new Error(`${route}: ${json.error ?? `HTTP ${res.status}`}`);
   return { ...json, wallMs };
-}
-
-async function waitReady(proc) {
-  const deadline = Date.now() + READY_TIMEOUT_MS;
-  let exited = false;
-  proc.exited.then(() => (exited = true));
-  while (Date.now() < deadline && !exited) {
-    try {
-      const res = await fetch(`${BASE}/health`, { signal: AbortSignal.timeout(2000) });
-      await res.arrayBuffer();
-      if (res.status === 200) return;
-    } catch {}
-    await new Promise((r) => setTimeout(r, 300));
-  }
-  throw new Error(exited ? "wrangler dev exited before it was ready" : `wrangler dev not ready within ${READY_TIMEOUT_MS / 1000} s`);
 }
 
 /** Median wall time of an empty request: subtracted from every timed block. */
@@ -264,50 +120,9 @@ async function phase(title, first, overheadMs) {
 
 // ---- run -----------------------------------------------------------------------------------
 
-/** The commit measured, and whether src/ or migrations/ differ from it. */
-function sourceVersion() {
-  const git = (...args) => spawnSync("git", args, { cwd: ROOT, encoding: "utf8" });
-  const head = git("rev-parse", "--short", "HEAD");
-  if (head.status !== 0) return "not a git checkout";
-  const dirty = git("status", "--porcelain", "--", "src", "migrations").stdout.trim() !== "";
-  return `commit ${head.stdout.trim()}, src/ and migrations/ ${dirty ? "WITH uncommitted changes" : "as committed"}`;
-}
-
 async function main() {
-  const cpu = os.cpus()[0]?.model ?? "unknown CPU";
-  const workerd = await new Promise((resolve) => {
-    const p = spawn(path.join(ROOT, "node_modules", ".bin", "workerd"), ["--version"], { stdio: ["ignore", "pipe", "ignore"] });
-    let out = "";
-    p.stdout.on("data", (d) => (out += d));
-    p.on("error", () => resolve("workerd ?"));
-    p.on("exit", () => resolve(out.trim() || "workerd ?"));
-  });
-  log(`machine: ${os.availableParallelism()} CPU(s), ${cpu}; Node ${process.version}; ${workerd} (wrangler dev --local)`);
-  log(`load average at start: ${os.loadavg().map((x) => x.toFixed(2)).join(" ")}`);
-  log(`source: ${sourceVersion()} (copied for this run)`);
-
-  const migrate = wrangler(["d1", "migrations", "apply", "DB", "--local", "-c", CONFIG, "--persist-to", STATE_DIR]);
-  const migrated = await migrate.exited;
-  if (migrated.code !== 0) throw new Error(`wrangler d1 migrations apply failed (${migrated.signal ?? `exit code ${migrated.code}`})`);
-
-  const port = await freePort();
-  BASE = `http://${HOST}:${port}`;
-  const dev = wrangler([
-    "dev",
-    "-c",
-    CONFIG,
-    "--local",
-    "--ip",
-    HOST,
-    "--port",
-    String(port),
-    "--persist-to",
-    STATE_DIR,
-    "--inspector-port",
-    "0",
-    "--show-interactive-dev-session=false",
-  ]);
-  await waitReady(dev);
+  await describeMachine();
+  ({ base: BASE } = await startBenchWorker({ readyTimeoutMs: READY_TIMEOUT_MS }));
 
   // ONE zone object, with enough fresh drivers and deliveries for every offer of both phases.
   const needed = 4 * ROUNDS * PER;
@@ -362,7 +177,7 @@ async function main() {
   if ((await call("/instance")).instance !== instance) {
     throw new Error("the zone object was restarted during the run, so its figures are mixed; run the bench again");
   }
-  log(`load average at end: ${os.loadavg().map((x) => x.toFixed(2)).join(" ")}`);
+  log(`load average at end: ${loadAverage()}`);
   log('targets (DESIGN.md "Performance targets"):');
   for (const [name, { kinds: k }] of [
     ["flush live", live],
@@ -379,21 +194,4 @@ async function main() {
   log("  (cycle ÷ no-op is the figure as DESIGN.md and the issue word it; a cycle is two calls, so it cannot go below 2.0)");
 }
 
-let exitCode = 0;
-try {
-  await main();
-} catch (error) {
-  exitCode = 1;
-  if (!interrupted) {
-    console.error(`zone-object bench failed: ${error?.message ?? error}`);
-    await new Promise((r) => setTimeout(r, 200)); // let the log catch up
-    try {
-      const text = readFileSync(LOG_FILE, "utf8");
-      console.error(`--- last lines of the wrangler log ---\n${text.split("\n").slice(-40).join("\n")}`);
-    } catch {}
-  }
-} finally {
-  await cleanup();
-}
-if (interrupted) process.exit(128 + (os.constants.signals[interrupted] ?? 1));
-process.exit(exitCode);
+await runBench("zone-object", main);
