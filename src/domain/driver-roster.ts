@@ -11,10 +11,7 @@ import type { ZoneTx } from "./zone-tx";
 /** Rating a new driver starts with, before any customer has rated them. */
 const STARTING_RATING = 5;
 
-/**
- * Positions and signs of life change memory only; the zone object writes the drivers they
- * touched behind, at most this often, in one transaction (a restart loses at most this much).
- */
+/** A position is written to storage at most this often; ticks in between live in memory. */
 export const LOCATION_PERSIST_INTERVAL_MS = 10_000;
 
 export function registerDriver(tx: ZoneTx, id: string, input: Omit<CreateDriverBody, "zoneId">): DriverRecord {
@@ -72,7 +69,7 @@ function offerWaitingToIfFree(tx: ZoneTx, id: string): void {
 /** A sign of life from the driver (any request of theirs, a socket message). */
 export function markHeardFrom(tx: ZoneTx, id: string): DriverRecord {
   const driver = tx.requireDriver(id);
-  return tx.putDriver({ ...driver, lastSeenAt: tx.now }, { durable: false });
+  return tx.putDriver({ ...driver, lastSeenAt: tx.now }, { durable: isPersistDue(tx, driver) });
 }
 
 /**
@@ -90,7 +87,7 @@ export function recordLocation(tx: ZoneTx, id: string, report: LocationBody): { 
       lastSeenAt: tx.now,
       location: applied ? { ...fix, recordedAt } : driver.location,
     },
-    { durable: false },
+    { durable: !driver.location || isPersistDue(tx, driver) },
   );
   if (isWatchedForSilence(next.availability)) ensureLivenessCheck(tx, next);
   if (applied && next.availability === "busy") trackDriverPosition(tx, id);
@@ -99,6 +96,9 @@ export function recordLocation(tx: ZoneTx, id: string, report: LocationBody): { 
   return { driver: tx.requireDriver(id), applied };
 }
 
+function isPersistDue(tx: ZoneTx, driver: DriverRecord): boolean {
+  return tx.now - driver.savedAt >= LOCATION_PERSIST_INTERVAL_MS;
+}
 
 /**
  * Hands a driver over to another zone. A busy driver stays until the delivery ends; the

@@ -22,7 +22,6 @@ import {
   registerDriver,
 } from "../domain/driver-roster";
 import { customerView } from "../domain/delivery-tracking";
-import { LOCATION_PERSIST_INTERVAL_MS } from "../domain/driver-roster";
 import { notFound } from "../domain/errors";
 import type {
   Actor,
@@ -84,9 +83,6 @@ export class ZoneDispatcher extends DurableObject<Env> {
   private flush: FlushSchedule = { dueAt: null, attempts: 0 };
   private alarmAt: number | null = null;
   private flushing: Promise<void> | null = null;
-  /** Drivers changed in memory only (positions, signs of life), written behind by the alarm. */
-  private readonly unsaved = new Set<string>();
-  private positionsDueAt: number | null = null;
   /** Where the outbox goes; tests swap it for a failing D1 to prove nothing is lost. */
   outboxTarget: D1Database;
   /**
@@ -392,7 +388,6 @@ export class ZoneDispatcher extends DurableObject<Env> {
   override async alarm(): Promise<void> {
     this.alarmAt = null;
     if (this.state.zone) this.commitRule((tx) => fireDueTimers(tx));
-    if (this.positionsDueAt !== null && this.positionsDueAt <= this.clock()) this.savePositions();
     this.store.pruneEvents(this.clock() - EVENT_RETENTION_MS);
     if (this.flush.dueAt !== null && this.flush.dueAt <= this.clock()) await this.flushOutbox();
     this.rearm();
@@ -434,16 +429,9 @@ export class ZoneDispatcher extends DurableObject<Env> {
     this.rearm();
   }
 
-  private savePositions(): void {
-    const drivers = [...this.unsaved].flatMap((id) => this.state.drivers.get(id) ?? []);
-    this.store.saveDrivers(drivers);
-    this.unsaved.clear();
-    this.positionsDueAt = null;
-  }
-
   /** Keeps the one alarm at the earliest of every timer and the next flush. */
   private rearm(): void {
-    const candidates = [this.state.nextDueAt(), this.flush.dueAt, this.positionsDueAt].filter((t): t is number => t !== null);
+    const candidates = [this.state.nextDueAt(), this.flush.dueAt].filter((t): t is number => t !== null);
     if (candidates.length === 0) return;
     const earliest = Math.min(...candidates);
     // An alarm already standing at or before that time will come; one in the past has fired
@@ -491,11 +479,6 @@ export class ZoneDispatcher extends DurableObject<Env> {
     this.store.commit(changes, rows);
     this.state.apply(changes);
     this.stream.committed(rows);
-    for (const [id, write] of changes.drivers) {
-      if (write.durable) this.unsaved.delete(id);
-      else this.unsaved.add(id);
-    }
-    if (this.unsaved.size > 0 && this.positionsDueAt === null) this.positionsDueAt = this.clock() + LOCATION_PERSIST_INTERVAL_MS;
     for (const row of rows) for (const ws of this.ctx.getWebSockets(row.audience)) send(ws, row.payload);
     const outboxGrew = changes.audit.length > 0 || changes.history.length > 0 || changes.unassigned.size > 0;
     if (outboxGrew && this.flush.dueAt === null) {

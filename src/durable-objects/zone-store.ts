@@ -209,14 +209,6 @@ export class ZoneStore implements ZoneArchive {
     });
   }
 
-  /** Writes drivers whose positions changed in memory only (the write-behind of locations). */
-  saveDrivers(drivers: DriverRecord[]): void {
-    if (drivers.length === 0) return;
-    this.storage.transactionSync(() => {
-      for (const d of drivers) this.storage.sql.exec(UPSERT.driver, d.id, JSON.stringify(d));
-    });
-  }
-
   /** The last seq given out on an audience's stream (0 before the first event). */
   lastSeq(audience: string): number {
     const row = this.storage.sql.exec<{ seq: number }>("SELECT seq FROM audience_seq WHERE audience = ?", audience).toArray()[0];

@@ -76,7 +76,7 @@ describe("offline detection", () => {
     expect(z.state.timer("liveness", "zone")?.dueAt).toBe(T0 + 150_000);
   });
 
-  it("keeps positions in memory only (the zone object writes them behind), always the newest", () => {
+  it("persists a position at most every 10 s but always keeps the newest in memory", () => {
     const z = memoryZone();
     const d = z.addDriver();
     const durable = (at: number, lat: number) =>
@@ -85,8 +85,10 @@ describe("offline detection", () => {
         return tx.changes.drivers.get(d.id)!.durable;
       });
     expect(durable(T0 + 1000, 12.951)).toBe(false);
-    expect(durable(T0 + 20_000, 12.952)).toBe(false);
-    expect(z.state.drivers.get(d.id)?.location?.lat).toBe(12.952);
+    expect(durable(T0 + 9_999, 12.952)).toBe(false);
+    expect(durable(T0 + 10_000, 12.953)).toBe(true);
+    expect(durable(T0 + 10_001, 12.954)).toBe(false);
+    expect(z.state.drivers.get(d.id)?.location?.lat).toBe(12.954);
   });
 });
 
