@@ -154,10 +154,6 @@ export class ZoneDispatcher extends DurableObject<Env> {
     return this.decide(orgId, (tx) => recordLocation(tx, id, report));
   }
 
-  async touchDriver(orgId: string, id: string): Promise<ZoneResult<DriverRecord>> {
-    return this.decide(orgId, (tx) => markHeardFrom(tx, id));
-  }
-
   async changeAvailability(
     orgId: string,
     id: string,
@@ -205,10 +201,6 @@ export class ZoneDispatcher extends DurableObject<Env> {
 
   async createDelivery(orgId: string, input: NewDelivery, actor: Actor): Promise<ZoneResult<DeliveryRecord>> {
     return this.decide(orgId, (tx) => acceptDelivery(tx, input, actor));
-  }
-
-  async getDelivery(orgId: string, id: string): Promise<ZoneResult<DeliveryRecord>> {
-    return this.read(orgId, (tx) => tx.requireDelivery(id));
   }
 
   async cancelDelivery(orgId: string, id: string, reason: string, actor: Actor): Promise<ZoneResult<DeliveryRecord>> {
