@@ -14,6 +14,10 @@ export async function hashTrackingToken(token: string): Promise<string> {
   return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
+export async function forgetTrackingToken(db: D1Database, tokenHash: string): Promise<void> {
+  await drizzle(db).delete(trackingTokens).where(eq(trackingTokens.tokenHash, tokenHash));
+}
+
 /** The order a tracking token opens, if it opens this one. */
 export async function trackedOrder(db: D1Database, token: string, orderId: string) {
   if (token.length > 128) return null;

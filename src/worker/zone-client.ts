@@ -23,6 +23,22 @@ export function unwrap<T>(result: ZoneResult<T>): T {
   throw new DomainError(result.error.kind, result.error.message);
 }
 
+/**
+ * Creates something in a zone after its directory rows were written; when the zone refuses (or
+ * the call fails) the rows are undone, so the directory never names what does not exist.
+ */
+export async function createOrUndo<T>(create: () => Promise<ZoneResult<T>>, undo: () => Promise<void>): Promise<T> {
+  let result: ZoneResult<T>;
+  try {
+    result = await create();
+  } catch (error) {
+    await undo();
+    throw error;
+  }
+  if (!result.ok) await undo();
+  return unwrap(result);
+}
+
 /** A driver named for a delivery must exist in the org (404) and work in its zone (409). */
 export async function requireDriverInZone(env: Env, orgId: string, driverId: string, deliveryId: string): Promise<string> {
   const [delivery, driver] = await Promise.all([

@@ -16,10 +16,10 @@ import { forgetEntries, registerDeliveryEntries } from "../directory";
 import { unprocessable } from "../http-error";
 import { allow, selfOr } from "../middleware/authorize";
 import { assignmentView, deliveryView, offerView } from "../presenters";
-import { hashTrackingToken, newTrackingToken } from "../tracking";
+import { forgetTrackingToken, hashTrackingToken, newTrackingToken } from "../tracking";
 import { readAudit } from "../trail-reads";
 import { body, params } from "../validation";
-import { deliveryZone, requireDriverInZone, unwrap, zoneStub } from "../zone-client";
+import { createOrUndo, deliveryZone, requireDriverInZone, unwrap, zoneStub } from "../zone-client";
 import { zoneForPoint } from "../zone-locator";
 import { requireZone } from "../zone-registry";
 
@@ -37,18 +37,24 @@ export const deliveryRoutes = new Hono<AppEnv>()
     const id = crypto.randomUUID();
     const resolvedOrderId = orderId ?? input.sellerOrderId;
     const trackingToken = newTrackingToken();
-    await registerDeliveryEntries(c.env.DB, caller.org, zone.id, id, resolvedOrderId, await hashTrackingToken(trackingToken));
-    const created = await zoneStub(c.env, caller.org, zone.id)
-      .createDelivery(caller.org, { ...input, id, orderId: resolvedOrderId, trackingToken }, actorOf(caller))
-      .catch((error: unknown) => ({ ok: false as const, thrown: error }));
-    if (!created.ok) {
-      await forgetEntries(c.env.DB, caller.org, [
-        { kind: "delivery", ref: id },
-        { kind: "order", ref: resolvedOrderId },
-      ]);
-      if ("thrown" in created) throw created.thrown;
-    }
-    return c.json(deliveryView(unwrap(created), publicBaseUrl(c)), 201);
+    const tokenHash = await hashTrackingToken(trackingToken);
+    await registerDeliveryEntries(c.env.DB, caller.org, zone.id, id, resolvedOrderId, tokenHash);
+    const delivery = await createOrUndo(
+      () =>
+        zoneStub(c.env, caller.org, zone.id).createDelivery(
+          caller.org,
+          { ...input, id, orderId: resolvedOrderId, trackingToken },
+          actorOf(caller),
+        ),
+      async () => {
+        await forgetEntries(c.env.DB, caller.org, [
+          { kind: "delivery", ref: id },
+          { kind: "order", ref: resolvedOrderId },
+        ]);
+        await forgetTrackingToken(c.env.DB, tokenHash);
+      },
+    );
+    return c.json(deliveryView(delivery, publicBaseUrl(c)), 201);
   })
   .get("/admin/deliveries/:id", params(DeliveryParams), allow("ops", "admin"), async (c) => {
     const { org } = c.get("caller");

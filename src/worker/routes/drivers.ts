@@ -14,7 +14,7 @@ import { notFound } from "../http-error";
 import { allow, selfOr } from "../middleware/authorize";
 import { driverView } from "../presenters";
 import { body, params, query } from "../validation";
-import { callDriverZone, moveAvailability, unwrap, zoneStub } from "../zone-client";
+import { callDriverZone, createOrUndo, moveAvailability, unwrap, zoneStub } from "../zone-client";
 import { listZones, requireZone } from "../zone-registry";
 
 export const driverRoutes = new Hono<AppEnv>()
@@ -24,14 +24,11 @@ export const driverRoutes = new Hono<AppEnv>()
     await requireZone(c.env.DB, caller.org, zoneId);
     const id = crypto.randomUUID();
     await registerDriverEntry(c.env.DB, caller.org, zoneId, id);
-    const created = await zoneStub(c.env, caller.org, zoneId)
-      .createDriver(caller.org, id, input)
-      .catch((error: unknown) => ({ ok: false as const, thrown: error }));
-    if (!created.ok) {
-      await forgetEntries(c.env.DB, caller.org, [{ kind: "driver", ref: id }]);
-      if ("thrown" in created) throw created.thrown;
-    }
-    return c.json(driverView(unwrap(created), caller), 201);
+    const driver = await createOrUndo(
+      () => zoneStub(c.env, caller.org, zoneId).createDriver(caller.org, id, input),
+      () => forgetEntries(c.env.DB, caller.org, [{ kind: "driver", ref: id }]),
+    );
+    return c.json(driverView(driver, caller), 201);
   })
   .get("/drivers", query(DriverListQuery), allow("ops", "admin"), async (c) => {
     const { zoneId, availability, limit } = c.req.valid("query");
