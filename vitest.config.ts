@@ -1,5 +1,6 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
+import { RECEIVER_SECRET, startWebhookReceiver } from "./test/receiver/webhook-receiver";
 
 export default defineConfig({
   test: {
@@ -8,7 +9,13 @@ export default defineConfig({
         plugins: [
           cloudflareTest(async () => ({
             wrangler: { configPath: "./wrangler.toml" },
-            miniflare: { bindings: { TEST_MIGRATIONS: await readD1Migrations("./migrations") } },
+            miniflare: {
+              bindings: {
+                TEST_MIGRATIONS: await readD1Migrations("./migrations"),
+                WEBHOOK_RECEIVER_URL: await startWebhookReceiver(),
+                WEBHOOK_RECEIVER_SECRET: RECEIVER_SECRET,
+              },
+            },
           })),
         ],
         test: { name: "runtime", include: ["test/runtime/**/*.test.ts"], setupFiles: ["./test/runtime/setup.ts"] },

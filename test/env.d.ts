@@ -10,6 +10,9 @@ declare global {
     }
     interface Env extends WorkerEnv {
       TEST_MIGRATIONS: D1Migration[];
+      /** Base URL of test/receiver/webhook-receiver.ts, and the secret it verifies with. */
+      WEBHOOK_RECEIVER_URL: string;
+      WEBHOOK_RECEIVER_SECRET: string;
     }
   }
 }

@@ -124,3 +124,49 @@ export const trackingTokens = sqliteTable("tracking_tokens", {
   deliveryId: text("delivery_id").notNull(),
   zoneId: text("zone_id").notNull(),
 });
+
+/** Tickets opened for ops by escalation level 1; written by the zones, resolved by ops in D1. */
+export const supportTickets = sqliteTable(
+  "support_tickets",
+  {
+    id: text("id").primaryKey(),
+    orgId: text("org_id").notNull(),
+    zoneId: text("zone_id").notNull(),
+    deliveryId: text("delivery_id").notNull(),
+    sellerOrderId: text("seller_order_id").notNull(),
+    priority: text("priority").notNull(),
+    title: text("title").notNull(),
+    description: text("description").notNull(),
+    status: text("status", { enum: ["OPEN", "RESOLVED"] }).notNull(),
+    createdAt: text("created_at").notNull(),
+    resolvedAt: text("resolved_at"),
+    resolvedBy: text("resolved_by"),
+    resolution: text("resolution"),
+  },
+  (t) => [index("tickets_org_status").on(t.orgId, t.status, t.createdAt), index("tickets_delivery").on(t.deliveryId)],
+);
+
+/** Per-org settings (PATCH /v2/admin/settings): where ops notices are POSTed, and the HMAC key. */
+export const orgSettings = sqliteTable("org_settings", {
+  orgId: text("org_id").primaryKey(),
+  opsWebhookUrl: text("ops_webhook_url"),
+  opsWebhookSecret: text("ops_webhook_secret"),
+  updatedAt: text("updated_at").notNull(),
+});
+
+/** Ops webhook notices that failed every attempt; ops can send them again. */
+export const webhookDeadLetters = sqliteTable(
+  "webhook_dead_letters",
+  {
+    id: text("id").primaryKey(),
+    orgId: text("org_id").notNull(),
+    zoneId: text("zone_id").notNull(),
+    eventType: text("event_type").notNull(),
+    payload: text("payload", { mode: "json" }).notNull(),
+    attempts: integer("attempts").notNull(),
+    lastError: text("last_error").notNull(),
+    firstAttemptAt: text("first_attempt_at").notNull(),
+    failedAt: text("failed_at").notNull(),
+  },
+  (t) => [index("dead_letters_org").on(t.orgId, t.failedAt)],
+);

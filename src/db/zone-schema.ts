@@ -77,7 +77,7 @@ export const outbox = sqliteTable(
   "outbox",
   {
     seq: integer("seq").primaryKey({ autoIncrement: true }),
-    kind: text("kind", { enum: ["audit", "history", "unassigned"] }).notNull(),
+    kind: text("kind", { enum: ["audit", "history", "unassigned", "ticket"] }).notNull(),
     ref: text("ref").notNull(),
     payload: text("payload", { mode: "json" }).notNull(),
   },
@@ -107,3 +107,17 @@ export const audienceSeq = sqliteTable("audience_seq", {
   audience: text("audience").primaryKey(),
   seq: integer("seq").notNull(),
 });
+
+/** Ops webhook notices waiting to be sent (or retried), written with the change that caused them. */
+export const webhookQueue = sqliteTable(
+  "webhook_queue",
+  {
+    id: text("id").primaryKey(),
+    payload: text("payload", { mode: "json" }).notNull(),
+    attempts: integer("attempts").notNull(),
+    nextAttemptAt: integer("next_attempt_at").notNull(),
+    firstAttemptAt: integer("first_attempt_at"),
+    lastError: text("last_error"),
+  },
+  (t) => [index("webhook_queue_due").on(t.nextAttemptAt)],
+);

@@ -2,6 +2,7 @@ import { changeAvailability } from "./availability-changes";
 import { announceStatus } from "./delivery-tracking";
 import { matchDelivery, offerWaitingTo } from "./dispatch-round";
 import { conflict } from "./errors";
+import { armEscalation } from "./escalation";
 import type { Actor, AssignmentRecord, AssignmentStatus, DeliveryRecord } from "./model";
 import { SYSTEM } from "./model";
 import { withdrawOffer } from "./offer-lifecycle";
@@ -48,6 +49,7 @@ export function assignDriver(
     updatedAt: tx.nowIso,
   });
   announceStatus(tx, assigned, delivery.status, null);
+  armEscalation(tx, deliveryId);
   tx.audit(deliveryId, "driver_assigned", { driverId, assignmentId: assignment.id, offerId: via.offerId }, via.actor);
   changeAvailability(tx, driverId, "assign", SYSTEM, { reason: "assigned" });
 

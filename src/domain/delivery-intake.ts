@@ -1,6 +1,7 @@
 import type { CreateDeliveryBody } from "../contracts/deliveries";
 import { matchDelivery } from "./dispatch-round";
 import { conflict } from "./errors";
+import { armEscalation } from "./escalation";
 import type { Actor, DeliveryRecord } from "./model";
 import type { ZoneTx } from "./zone-tx";
 
@@ -57,5 +58,6 @@ export function acceptDelivery(tx: ZoneTx, input: NewDelivery, actor: Actor): De
     actor,
   );
   matchDelivery(tx, delivery.id);
+  armEscalation(tx, delivery.id);
   return tx.requireDelivery(delivery.id);
 }

@@ -4,6 +4,7 @@ import { assertDeliveryMove, auditEventForStatus } from "./delivery-status";
 import { announceStatus } from "./delivery-tracking";
 import { matchDelivery, offerWaitingTo } from "./dispatch-round";
 import { DomainError, conflict } from "./errors";
+import { armEscalation } from "./escalation";
 import type { Actor, AssignmentStatus, DeliveryRecord, OfferRecord } from "./model";
 import { withdrawOffer } from "./offer-lifecycle";
 import type { ZoneTx } from "./zone-tx";
@@ -43,6 +44,8 @@ export function moveDelivery(
     updatedAt: tx.nowIso,
   });
   announceStatus(tx, moved, delivery.status, reason);
+  // Back to `ready` (a release) the ladder resumes; any other move ends it.
+  armEscalation(tx, deliveryId);
   tx.audit(
     deliveryId,
     auditEventForStatus(to),

@@ -1,7 +1,7 @@
 import { haversineKm } from "./geo";
 import type { MatchFailure, MatchRequest } from "./matching";
 import { bestCandidates, explainNoCandidates, isEligible } from "./matching";
-import type { DeliveryRecord, OfferRecord } from "./model";
+import type { DeliveryRecord, OfferRecord, UnassignedRecord } from "./model";
 import { SYSTEM } from "./model";
 import { createOffer } from "./offer-lifecycle";
 import type { ZoneTx } from "./zone-tx";
@@ -13,13 +13,19 @@ import type { ZoneTx } from "./zone-tx";
  */
 
 export interface RoundOptions {
-  /** Search radius; the zone's searchRadiusKm unless escalation widens it. */
-  radiusKm?: number;
   /** Run even for a manually dispatched delivery (ops reassign, escalation). */
   force?: boolean;
+  /** Make at least one round of offers even past maxOfferAttempts (escalation level 2). */
+  beyondAttemptLimit?: boolean;
 }
 
-function matchRequest(tx: ZoneTx, delivery: DeliveryRecord, radiusKm: number): MatchRequest {
+/** Escalation level 2 widens the search, and it stays wide for the delivery's later rounds. */
+export function searchRadiusFor(tx: ZoneTx, delivery: DeliveryRecord): number {
+  const settings = tx.zone.settings;
+  return (delivery.unassigned?.escalationLevel ?? 0) >= 2 ? settings.widenedRadiusKm : settings.searchRadiusKm;
+}
+
+export function matchRequest(tx: ZoneTx, delivery: DeliveryRecord, radiusKm: number): MatchRequest {
   return {
     pickup: delivery.pickup,
     requirements: delivery.requirements,
@@ -40,8 +46,8 @@ export function matchDelivery(tx: ZoneTx, deliveryId: string, options: RoundOpti
   const pending = tx.pendingOffersOfDelivery(deliveryId).length;
   const open = (settings.dispatchMode === "broadcast" ? settings.broadcastSize : 1) - pending;
   if (open <= 0) return [];
-  const radiusKm = options.radiusKm ?? settings.searchRadiusKm;
-  const attemptsLeft = settings.maxOfferAttempts - delivery.autoOfferCount;
+  const radiusKm = searchRadiusFor(tx, delivery);
+  const attemptsLeft = options.beyondAttemptLimit ? open : settings.maxOfferAttempts - delivery.autoOfferCount;
   if (attemptsLeft <= 0) {
     // Offers still out may yet be accepted: the delivery is unmatched only once they are gone.
     if (pending === 0) recordUnmatched(tx, deliveryId, "offers_exhausted", 0, radiusKm);
@@ -84,7 +90,7 @@ export function offerWaitingTo(tx: ZoneTx, driverId: string): void {
     const driver = tx.driver(driverId);
     if (!driver?.location || driver.availability !== "available" || tx.holdsPendingOffer(driverId)) return;
     if (delivery.autoOfferCount >= tx.zone.settings.maxOfferAttempts) continue;
-    const request = matchRequest(tx, delivery, tx.zone.settings.searchRadiusKm);
+    const request = matchRequest(tx, delivery, searchRadiusFor(tx, delivery));
     if (!isEligible(tx, request, driver) || haversineKm(driver.location, delivery.pickup) > request.radiusKm) continue;
     matchDelivery(tx, delivery.id);
   }
@@ -109,26 +115,30 @@ export function recordUnmatched(tx: ZoneTx, deliveryId: string, reason: MatchFai
     });
     return;
   }
-  tx.putDelivery({
-    ...delivery,
-    unassigned: {
-      id: tx.newId(),
-      orgId: delivery.orgId,
-      zoneId: delivery.zoneId,
-      deliveryId,
-      sellerOrderId: delivery.sellerOrderId,
-      location: delivery.pickup,
-      failureReason: reason,
-      firstAttemptAt: tx.nowIso,
-      lastAttemptAt: tx.nowIso,
-      attemptCount: 1,
-      escalationLevel: 0,
-      escalationStatus: "PENDING",
-      supportTicketId: null,
-      notificationSentAt: null,
-      createdAt: tx.nowIso,
-      updatedAt: tx.nowIso,
-    },
-  });
+  openUnassignedRecord(tx, delivery, reason);
   tx.audit(deliveryId, "driver_candidates_found", { count, radiusKm, failureReason: reason }, SYSTEM);
+}
+
+/** Starts the delivery's unassigned record (level 0, PENDING) with why nobody could take it. */
+export function openUnassignedRecord(tx: ZoneTx, delivery: DeliveryRecord, reason: MatchFailure): UnassignedRecord {
+  const record: UnassignedRecord = {
+    id: tx.newId(),
+    orgId: delivery.orgId,
+    zoneId: delivery.zoneId,
+    deliveryId: delivery.id,
+    sellerOrderId: delivery.sellerOrderId,
+    location: delivery.pickup,
+    failureReason: reason,
+    firstAttemptAt: tx.nowIso,
+    lastAttemptAt: tx.nowIso,
+    attemptCount: 1,
+    escalationLevel: 0,
+    escalationStatus: "PENDING",
+    supportTicketId: null,
+    notificationSentAt: null,
+    createdAt: tx.nowIso,
+    updatedAt: tx.nowIso,
+  };
+  tx.putDelivery({ ...tx.requireDelivery(delivery.id), unassigned: record });
+  return record;
 }

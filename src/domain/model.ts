@@ -163,6 +163,37 @@ export interface UnassignedRecord {
   updatedAt: string;
 }
 
+/** A ticket for ops (escalation level 1), projected into D1 where ops list and resolve it. */
+export interface SupportTicket {
+  id: string;
+  orgId: string;
+  zoneId: string;
+  deliveryId: string;
+  sellerOrderId: string;
+  priority: "high";
+  title: string;
+  description: string;
+  status: "OPEN" | "RESOLVED";
+  createdAt: string;
+  resolvedAt: string | null;
+  resolvedBy: string | null;
+  resolution: string | null;
+}
+
+/**
+ * A notice for the org's ops webhook: queued in the same transaction as its cause, sent (and
+ * retried) by the zone's alarm. `id` stays the same across retries, so receivers can drop repeats.
+ */
+export interface OpsNotification {
+  id: string;
+  type: "unassigned_order_escalated" | "support_ticket_created";
+  orgId: string;
+  zoneId: string;
+  occurredAt: string;
+  severity: "warning" | "critical";
+  data: JsonObject;
+}
+
 /** One row of the delivery audit trail, written in the same transaction as the change. */
 export interface AuditEntry {
   id: string;
@@ -193,7 +224,7 @@ export interface HistoryEntry {
 }
 
 /** Timer kinds the zone's single alarm multiplexes (DESIGN.md "Timers"). */
-export type TimerKind = "break_end" | "liveness" | "offer_expiry";
+export type TimerKind = "break_end" | "liveness" | "offer_expiry" | "escalation";
 
 export interface Timer {
   kind: TimerKind;

@@ -1,4 +1,5 @@
 import { changeAvailability } from "./availability-changes";
+import { escalateIfDue } from "./escalation";
 import { sweepSilentDrivers } from "./liveness";
 import type { DriverRecord, OfferRecord, Timer } from "./model";
 import { expireOffer } from "./offer-lifecycle";
@@ -10,6 +11,8 @@ export interface TimerOutcome {
   breaksEnded: { driver: DriverRecord; breakDurationMinutes: number }[];
   wentOffline: DriverRecord[];
   expiredOffers: OfferRecord[];
+  /** Escalation levels fired. */
+  escalations: number;
 }
 
 /**
@@ -17,7 +20,7 @@ export interface TimerOutcome {
  * fires twice, late, or after its cause went away does nothing the second time.
  */
 export function fireDueTimers(tx: ZoneTx): TimerOutcome {
-  const outcome: TimerOutcome = { breaksEnded: [], wentOffline: [], expiredOffers: [] };
+  const outcome: TimerOutcome = { breaksEnded: [], wentOffline: [], expiredOffers: [], escalations: 0 };
   for (const timer of tx.state.dueTimers(tx.now)) {
     if (!tx.timer(timer.kind, timer.ref)) continue;
     tx.clearTimer(timer.kind, timer.ref);
@@ -41,6 +44,9 @@ function fire(tx: ZoneTx, timer: Timer, outcome: TimerOutcome): void {
       if (expired) outcome.expiredOffers.push(expired);
       return;
     }
+    case "escalation":
+      outcome.escalations += escalateIfDue(tx, timer.ref, "ladder");
+      return;
   }
 }
 

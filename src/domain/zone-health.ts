@@ -1,6 +1,7 @@
 import type { Availability } from "../contracts/statuses";
 import { Availability as AvailabilityEnum } from "../contracts/statuses";
 import { isTerminalDelivery } from "./delivery-status";
+import { TOP_LEVEL } from "./escalation-ladder";
 import type { ZoneState } from "./zone-state";
 
 export interface ZoneLiveCounts {
@@ -8,6 +9,9 @@ export interface ZoneLiveCounts {
   driversOnline: number;
   pendingDeliveries: number;
   activeDeliveries: number;
+  pendingOffers: number;
+  /** Waiting deliveries with an unassigned record, by escalation level ("0" … "3"). */
+  unassignedByLevel: Record<string, number>;
 }
 
 /** Live counts shown with a zone; "online" means able to take or working on a job. */
@@ -19,14 +23,22 @@ export function zoneLiveCounts(state: ZoneState): ZoneLiveCounts {
   for (const driver of state.drivers.values()) driversByAvailability[driver.availability]++;
   let pendingDeliveries = 0;
   let activeDeliveries = 0;
+  const unassignedByLevel: Record<string, number> = Object.fromEntries(
+    Array.from({ length: TOP_LEVEL + 1 }, (_, level) => [String(level), 0]),
+  );
   for (const delivery of state.deliveries.values()) {
-    if (delivery.status === "ready") pendingDeliveries++;
-    else if (!isTerminalDelivery(delivery.status)) activeDeliveries++;
+    if (delivery.status === "ready") {
+      pendingDeliveries++;
+      const level = delivery.unassigned && String(delivery.unassigned.escalationLevel);
+      if (level) unassignedByLevel[level] = (unassignedByLevel[level] ?? 0) + 1;
+    } else if (!isTerminalDelivery(delivery.status)) activeDeliveries++;
   }
   return {
     driversByAvailability,
     driversOnline: driversByAvailability.available + driversByAvailability.busy,
     pendingDeliveries,
     activeDeliveries,
+    pendingOffers: state.offers.size,
+    unassignedByLevel,
   };
 }

@@ -14,6 +14,8 @@ import {
   type HistoryEntry,
   type JsonObject,
   type OfferRecord,
+  type OpsNotification,
+  type SupportTicket,
   type Timer,
   type TimerKind,
   type UnassignedRecord,
@@ -50,6 +52,10 @@ export interface ZoneChanges {
   unassigned: Map<string, UnassignedRecord>;
   audit: AuditEntry[];
   history: HistoryEntry[];
+  /** Support tickets opened (D1 holds them from then on). */
+  tickets: SupportTicket[];
+  /** Notices for the org's ops webhook. */
+  notifications: OpsNotification[];
   timers: Map<string, TimerWrite>;
   /** Socket events, each for one or more audiences (`driver:<id>`, `ops`, `customer:<deliveryId>`). */
   events: { audiences: string[]; event: ZoneEvent }[];
@@ -81,6 +87,8 @@ export class ZoneTx implements MatchingView {
     unassigned: new Map(),
     audit: [],
     history: [],
+    tickets: [],
+    notifications: [],
     timers: new Map(),
     events: [],
     tracking: new Map(),
@@ -96,6 +104,16 @@ export class ZoneTx implements MatchingView {
 
   emit(audiences: string[], event: ZoneEvent): void {
     this.changes.events.push({ audiences, event });
+  }
+
+  openTicket(ticket: SupportTicket): SupportTicket {
+    this.changes.tickets.push(ticket);
+    return ticket;
+  }
+
+  notifyOps(notification: Omit<OpsNotification, "id" | "orgId" | "zoneId" | "occurredAt">): void {
+    const { orgId, id: zoneId } = this.zone;
+    this.changes.notifications.push({ id: this.newId(), orgId, zoneId, occurredAt: this.nowIso, ...notification });
   }
 
   get nowIso(): string {

@@ -31,11 +31,13 @@ import type {
   DriverRecord,
   HistoryEntry,
   OfferRecord,
+  OpsNotification,
   ZoneConfig,
 } from "../domain/model";
 import { acceptOffer, offerManually, rejectOffer } from "../domain/offer-lifecycle";
 import type { OfferStatus } from "../contracts/offers";
-import { flushRetryDelayMs } from "../domain/outbox-retry";
+import { WEBHOOK_MAX_ATTEMPTS, flushRetryDelayMs, webhookRetryDelayMs } from "../domain/outbox-retry";
+import { type ManualEscalation, checkEscalations, escalateManually } from "../domain/escalation";
 import { fireDueTimers } from "../domain/timers";
 import { configureZone, updateZoneSettings } from "../domain/zone-config";
 import { type ZoneLiveCounts, zoneLiveCounts } from "../domain/zone-health";
@@ -44,6 +46,7 @@ import { type ZoneChanges, ZoneTx, audience } from "../domain/zone-tx";
 import type { CreateDriverBody, DriverProfilePatch } from "../contracts/drivers";
 import type { Env } from "../worker/env";
 import { EventStream } from "./event-stream";
+import { postNotice, readWebhookTarget, writeDeadLetter } from "./ops-webhook";
 import { writeOutboxToD1 } from "./outbox-flusher";
 import { CLOSE, MessageRate, type SocketIdentity, parseDriverMessage, ruleFor, send } from "./zone-sockets";
 import { type ZoneResult, toZoneResult } from "./zone-result";
@@ -70,6 +73,9 @@ const EVENT_RETENTION_MS = 15 * 60_000;
 /** Outbox rows sent to D1 per batch. */
 const FLUSH_BATCH_SIZE = 200;
 
+/** Ops webhook notices sent (concurrently) per run. */
+const WEBHOOK_BATCH_SIZE = 20;
+
 /**
  * One delivery zone of one org (named `<orgId>:<zoneId>`). It serialises every decision that
  * must not race; each RPC runs one domain rule over a ZoneTx and commits its changes in one
@@ -83,6 +89,9 @@ export class ZoneDispatcher extends DurableObject<Env> {
   private flush: FlushSchedule = { dueAt: null, attempts: 0 };
   private alarmAt: number | null = null;
   private flushing: Promise<void> | null = null;
+  /** When the first queued ops webhook notice is due (null: none queued). */
+  private webhookDueAt: number | null = null;
+  private sendingWebhooks: Promise<void> | null = null;
   /** Where the outbox goes; tests swap it for a failing D1 to prove nothing is lost. */
   outboxTarget: D1Database;
   /**
@@ -105,6 +114,7 @@ export class ZoneDispatcher extends DurableObject<Env> {
       this.flush = this.store.flushSchedule();
       // A crash between a commit and its flush scheduling must not strand outbox rows.
       if (this.flush.dueAt === null && this.store.outboxSize() > 0) this.flush = { dueAt: this.clock(), attempts: 0 };
+      this.webhookDueAt = this.store.nextWebhookAt();
       this.alarmAt = await ctx.storage.getAlarm();
       this.rearm();
     });
@@ -299,6 +309,77 @@ export class ZoneDispatcher extends DurableObject<Env> {
     return this.read(orgId, (tx) => customerView(tx, deliveryId, token));
   }
 
+  // ── escalation ──────────────────────────────────────────────────────────────────────────
+
+  /** The ladder run now for every waiting delivery (POST /v2/admin/escalation/check). */
+  async checkEscalations(orgId: string): Promise<ZoneResult<{ checked: number; escalated: number }>> {
+    return this.decide(orgId, (tx) => checkEscalations(tx));
+  }
+
+  async escalate(orgId: string, request: ManualEscalation, actor: Actor): Promise<ZoneResult<ReturnType<typeof escalateManually>>> {
+    return this.decide(orgId, (tx) => escalateManually(tx, request, actor));
+  }
+
+  /** Puts a dead-lettered notice back in the send queue, for a fresh round of attempts. */
+  async requeueWebhook(orgId: string, notice: OpsNotification): Promise<ZoneResult<{ queued: true }>> {
+    return toZoneResult(() => {
+      this.requireOrg(orgId);
+      if (notice.orgId !== orgId || notice.zoneId !== this.state.zone?.id) throw notFound("Dead letter not found");
+      this.store.enqueueWebhook(notice, this.clock());
+      this.webhookDueAt = this.clock();
+      this.rearm();
+      return { queued: true as const };
+    });
+  }
+
+  /** Sends the ops webhook notices that are due (the alarm starts this; tests await it). */
+  async deliverWebhooks(): Promise<void> {
+    if (!this.sendingWebhooks) {
+      this.sendingWebhooks = this.sendDueWebhooks().finally(() => {
+        this.sendingWebhooks = null;
+        this.rearm();
+      });
+    }
+    await this.sendingWebhooks;
+  }
+
+  private async sendDueWebhooks(): Promise<void> {
+    try {
+      await this.sendWebhookBatch();
+      this.webhookDueAt = this.store.nextWebhookAt();
+    } catch (error) {
+      // D1 (the org's settings) unreachable: the notices wait for the next try.
+      console.warn("ops webhook run failed", String(error));
+      this.webhookDueAt = this.clock() + webhookRetryDelayMs(1);
+    }
+  }
+
+  private async sendWebhookBatch(): Promise<void> {
+    const zone = this.state.zone;
+    const due = zone ? this.store.dueWebhooks(this.clock(), WEBHOOK_BATCH_SIZE) : [];
+    const target = due.length > 0 && zone ? await readWebhookTarget(this.env.DB, zone.orgId) : null;
+    const production = this.env.ENVIRONMENT === "production";
+    await Promise.all(
+      due.map(async (row) => {
+        // Without a webhook there is nobody to tell: the notice was for ops sockets only.
+        const error = target ? await postNotice(target, row.payload, production) : null;
+        if (error === null) return this.store.webhookDone(row.id);
+        const attempts = row.attempts + 1;
+        const now = this.clock();
+        const failure = { attempts, lastError: error, firstAttemptAt: row.firstAttemptAt ?? now };
+        if (attempts >= WEBHOOK_MAX_ATTEMPTS) {
+          try {
+            await writeDeadLetter(this.env.DB, { notice: row.payload, ...failure, failedAt: now });
+            return this.store.webhookDone(row.id);
+          } catch (deadLetterError) {
+            console.warn("dead letter write failed; the notice stays queued", String(deadLetterError));
+          }
+        }
+        this.store.webhookFailed(row.id, { ...failure, nextAttemptAt: now + webhookRetryDelayMs(attempts) });
+      }),
+    );
+  }
+
   // ── sockets ─────────────────────────────────────────────────────────────────────────────
 
   /**
@@ -381,6 +462,8 @@ export class ZoneDispatcher extends DurableObject<Env> {
     this.alarmAt = null;
     if (this.state.zone) this.commitRule((tx) => fireDueTimers(tx));
     this.store.pruneEvents(this.clock() - EVENT_RETENTION_MS);
+    // Webhook sends run beside the zone's work: a slow or failing receiver delays nothing.
+    if (this.webhookDueAt !== null && this.webhookDueAt <= this.clock()) void this.deliverWebhooks();
     if (this.flush.dueAt !== null && this.flush.dueAt <= this.clock()) await this.flushOutbox();
     this.rearm();
   }
@@ -423,7 +506,9 @@ export class ZoneDispatcher extends DurableObject<Env> {
 
   /** Keeps the one alarm at the earliest of every timer and the next flush. */
   private rearm(): void {
-    const candidates = [this.state.nextDueAt(), this.flush.dueAt].filter((t): t is number => t !== null);
+    // While a webhook run is out, its end re-arms: a due time in the past would spin the alarm.
+    const webhooks = this.sendingWebhooks ? null : this.webhookDueAt;
+    const candidates = [this.state.nextDueAt(), this.flush.dueAt, webhooks].filter((t): t is number => t !== null);
     if (candidates.length === 0) return;
     const earliest = Math.min(...candidates);
     // An alarm already standing at or before that time will come; one in the past has fired
@@ -472,7 +557,8 @@ export class ZoneDispatcher extends DurableObject<Env> {
     this.state.apply(changes);
     this.stream.committed(rows);
     for (const row of rows) for (const ws of this.ctx.getWebSockets(row.audience)) send(ws, row.payload);
-    const outboxGrew = changes.audit.length > 0 || changes.history.length > 0 || changes.unassigned.size > 0;
+    if (changes.notifications.length > 0) this.webhookDueAt = Math.min(this.webhookDueAt ?? Number.POSITIVE_INFINITY, this.clock());
+    const outboxGrew = changes.audit.length > 0 || changes.history.length > 0 || changes.unassigned.size > 0 || changes.tickets.length > 0;
     if (outboxGrew && this.flush.dueAt === null) {
       this.scheduleFlush({ dueAt: this.clock(), attempts: 0 });
     } else {

@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, inArray, lte, notInArray } from "drizzle-orm";
+import { and, asc, count, desc, eq, inArray, lte, min, notInArray } from "drizzle-orm";
 import { type DrizzleSqliteDODatabase, drizzle } from "drizzle-orm/durable-sqlite";
 import { migrate } from "drizzle-orm/durable-sqlite/migrator";
 import * as schema from "../db/zone-schema";
@@ -11,6 +11,8 @@ import type {
   DriverRecord,
   HistoryEntry,
   OfferRecord,
+  OpsNotification,
+  SupportTicket,
   TimerKind,
   UnassignedRecord,
   ZoneConfig,
@@ -22,6 +24,7 @@ interface OutboxPayloads {
   audit: AuditEntry;
   history: HistoryEntry;
   unassigned: UnassignedRecord;
+  ticket: SupportTicket;
 }
 
 export type OutboxRow = {
@@ -51,6 +54,7 @@ const UPSERT = {
     "INSERT INTO timers (kind, ref, due_at) VALUES (?, ?, ?) ON CONFLICT(kind, ref) DO UPDATE SET due_at = excluded.due_at",
 };
 const INSERT_OUTBOX = "INSERT INTO outbox (kind, ref, payload) VALUES (?, ?, ?)";
+const INSERT_WEBHOOK = "INSERT OR IGNORE INTO webhook_queue (id, payload, attempts, next_attempt_at) VALUES (?, ?, 0, ?)";
 /** At most this many events are kept per audience for replay. */
 export const EVENTS_PER_AUDIENCE = 1000;
 const INSERT_EVENT = "INSERT INTO events (audience, seq, created_at, payload) VALUES (?, ?, ?, ?)";
@@ -67,6 +71,7 @@ export interface StreamRow {
 function hasDurableWork(c: ZoneChanges): boolean {
   if (c.zone || c.departed.size || c.arrived.size || c.deliveries.size || c.offers.size || c.assignments.size) return true;
   if (c.timers.size || c.audit.length || c.history.length || c.unassigned.size) return true;
+  if (c.tickets.length || c.notifications.length) return true;
   for (const write of c.drivers.values()) if (write.durable) return true;
   return false;
 }
@@ -200,6 +205,8 @@ export class ZoneStore implements ZoneArchive {
       for (const e of changes.audit) sql.exec(INSERT_OUTBOX, "audit", e.deliveryId, json(e));
       for (const e of changes.history) sql.exec(INSERT_OUTBOX, "history", e.driverId, json(e));
       for (const r of changes.unassigned.values()) sql.exec(INSERT_OUTBOX, "unassigned", r.deliveryId, json(r));
+      for (const t of changes.tickets) sql.exec(INSERT_OUTBOX, "ticket", t.deliveryId, json(t));
+      for (const n of changes.notifications) sql.exec(INSERT_WEBHOOK, n.id, json(n), Date.parse(n.occurredAt));
       for (const e of stream) {
         sql.exec(INSERT_EVENT, e.audience, e.seq, e.createdAt, e.payload);
         sql.exec(UPSERT.audienceSeq, e.audience, e.seq);
@@ -259,6 +266,42 @@ export class ZoneStore implements ZoneArchive {
 
   deleteOutboxThrough(seq: number): void {
     this.db.delete(schema.outbox).where(lte(schema.outbox.seq, seq)).run();
+  }
+
+  // ── the ops webhook queue ───────────────────────────────────────────────────────────────
+
+  /** A notice sent again (a dead letter ops retry): a fresh round of attempts, due at once. */
+  enqueueWebhook(notice: OpsNotification, now: number): void {
+    this.storage.sql.exec(
+      "INSERT INTO webhook_queue (id, payload, attempts, next_attempt_at) VALUES (?, ?, 0, ?) " +
+        "ON CONFLICT(id) DO UPDATE SET attempts = 0, next_attempt_at = excluded.next_attempt_at, first_attempt_at = NULL, last_error = NULL",
+      notice.id,
+      JSON.stringify(notice),
+      now,
+    );
+  }
+
+  dueWebhooks(now: number, limit: number) {
+    return this.db
+      .select()
+      .from(schema.webhookQueue)
+      .where(lte(schema.webhookQueue.nextAttemptAt, now))
+      .orderBy(asc(schema.webhookQueue.nextAttemptAt))
+      .limit(limit)
+      .all()
+      .map((row) => ({ ...row, payload: row.payload as OpsNotification }));
+  }
+
+  nextWebhookAt(): number | null {
+    return this.db.select({ at: min(schema.webhookQueue.nextAttemptAt) }).from(schema.webhookQueue).get()?.at ?? null;
+  }
+
+  webhookDone(id: string): void {
+    this.db.delete(schema.webhookQueue).where(eq(schema.webhookQueue.id, id)).run();
+  }
+
+  webhookFailed(id: string, failure: { attempts: number; nextAttemptAt: number; firstAttemptAt: number; lastError: string }): void {
+    this.db.update(schema.webhookQueue).set(failure).where(eq(schema.webhookQueue.id, id)).run();
   }
 
   flushSchedule(): FlushSchedule {

@@ -21,6 +21,7 @@ import { silentSince } from "../../src/domain/liveness";
 import { rankCandidates } from "../../src/domain/matching";
 import type { AuditEntry, DeliveryRecord, DriverRecord, HistoryEntry, OfferRecord } from "../../src/domain/model";
 import { acceptOffer, offerManually, rejectOffer } from "../../src/domain/offer-lifecycle";
+import { levelReached, nextLevelAt } from "../../src/domain/escalation-ladder";
 import { fireDueTimers } from "../../src/domain/timers";
 import type { ZoneTx } from "../../src/domain/zone-tx";
 import { type Attempt, type MemoryZone, OPS, SERVICE, T0, driverActor, memoryZone } from "./zone-fixture";
@@ -264,6 +265,8 @@ class ModelRun {
   /** Exclusions rebuilt from the audit trail alone, to check the delivery's excludedDriverIds. */
   private readonly excludedByAudit = new Map<string, Set<string>>();
   private readonly acceptedSeen = new Set<string>();
+  /** The last escalation level each delivery's audit trail shows. */
+  private readonly escalationByAudit = new Map<string, number>();
   executed = 0;
 
   constructor(readonly settings: ZoneSettings) {
@@ -486,6 +489,13 @@ class ModelRun {
             count("timer:offer-expired", outcome.expiredOffers.length);
             count("timer:break-ended", outcome.breaksEnded.length);
             count("timer:went-offline", outcome.wentOffline.length);
+            count("timer:escalations", outcome.escalations);
+            // Every level a waiting delivery has reached has fired.
+            for (const d of this.z.state.deliveries.values()) {
+              if (d.status !== "ready") continue;
+              const reached = levelReached(Date.parse(d.createdAt), this.settings.escalationSeconds, at);
+              expect(d.unassigned?.escalationLevel ?? 0, `escalation level of ${d.id} at ${at}`).toBe(reached);
+            }
             // Every offer and break that was due is settled.
             for (const o of this.z.state.offers.values()) expect(Date.parse(o.expiresAt)).toBeGreaterThan(at);
             for (const d of this.z.state.drivers.values()) {
@@ -671,7 +681,12 @@ class ModelRun {
     for (const [id, list] of groupBy(pendingAuto, (o) => o.deliveryId)) {
       expect(list.length, `pending auto offers for ${id}`).toBeLessThanOrEqual(slots);
     }
-    for (const d of deliveries) expect(d.autoOfferCount).toBeLessThanOrEqual(settings.maxOfferAttempts);
+    for (const d of deliveries) {
+      // Escalation level 2 may add one round of offers past the limit.
+      const escalationRound = (d.unassigned?.escalationLevel ?? 0) >= 2 ? slots : 0;
+      expect(d.autoOfferCount).toBeLessThanOrEqual(settings.maxOfferAttempts + escalationRound);
+    }
+
 
     // The in-memory working set and its indexes agree with the records.
     expect(new Set(state.offers.keys())).toEqual(new Set(pending.map((o) => o.id)));
@@ -699,6 +714,13 @@ class ModelRun {
     const freshAudit = log.audit.slice(this.auditSeen);
     this.auditSeen = log.audit.length;
     for (const e of freshAudit) this.checkAuditEntry(e);
+    // Escalation: a waiting delivery's timer stands at its next level; nothing else has one.
+    for (const d of deliveries) {
+      const level = d.unassigned?.escalationLevel ?? 0;
+      expect(level, `escalation level of ${d.id} against its audit trail`).toBe(this.escalationByAudit.get(d.id) ?? 0);
+      const due = d.status === "ready" ? nextLevelAt(Date.parse(d.createdAt), settings.escalationSeconds, level) : null;
+      expect(state.timer("escalation", d.id)?.dueAt ?? null, `escalation timer of ${d.id} (${d.status}, level ${level})`).toBe(due);
+    }
     for (const d of deliveries) {
       expect(d.auditVersion).toBe(this.auditVersion.get(d.id) ?? 0);
       expect(new Set(d.excludedDriverIds)).toEqual(this.excludedByAudit.get(d.id) ?? new Set());
@@ -738,8 +760,10 @@ class ModelRun {
       // … and one that nobody holds an offer for says why on its unassigned record.
       if (pendingHere === 0) {
         expect(d.unassigned, `waiting delivery ${d.id} without offers has an unassigned record`).not.toBeNull();
-        if (d.autoOfferCount >= settings.maxOfferAttempts) expect(d.unassigned!.failureReason).toBe("offers_exhausted");
-        else expect(d.unassigned!.failureReason).not.toBe("offers_exhausted");
+        // Escalation level 2 makes one round past the attempt limit, which says why it found nobody.
+        if (d.autoOfferCount >= settings.maxOfferAttempts && d.unassigned!.escalationLevel < 2) {
+          expect(d.unassigned!.failureReason).toBe("offers_exhausted");
+        } else if (d.autoOfferCount < settings.maxOfferAttempts) expect(d.unassigned!.failureReason).not.toBe("offers_exhausted");
         count("invariant:waiting-unassigned");
       }
     }
@@ -754,6 +778,16 @@ class ModelRun {
     if (!excluded) this.excludedByAudit.set(e.deliveryId, (excluded = new Set()));
     const driverId = e.details.driverId as string | null | undefined;
     switch (e.eventType) {
+      case "escalation_triggered":
+      case "escalation_critical": {
+        // Levels climb one at a time, each once; only level 3 is critical.
+        const level = e.details.level as number;
+        expect(level, `escalation of ${e.deliveryId}`).toBe((this.escalationByAudit.get(e.deliveryId) ?? 0) + 1);
+        expect(e.eventType === "escalation_critical").toBe(level === 3);
+        this.escalationByAudit.set(e.deliveryId, level);
+        count(`escalation:level-${level}`);
+        return;
+      }
       case "offer_created":
         // Nobody who rejected, let expire, lost or gave back this delivery is offered it automatically again.
         if (e.details.mode === "auto") {
@@ -810,6 +844,9 @@ const settingsArb = (mode: "sequential" | "broadcast") =>
     offerTimeoutSeconds: fc.constantFrom(10, 30, 120),
     offlineAfterSeconds: fc.constantFrom(60, 180, 600),
     searchRadiusKm: fc.constant(5),
+    widenedRadiusKm: fc.constantFrom(5, 10),
+    // Thresholds within reach of the advance steps, so deliveries climb the ladder during a run.
+    escalationSeconds: fc.constantFrom<number[]>([60, 180, 400], [30, 45, 900], [300, 900, 1800]),
   });
 
 /** A run starts with a few drivers on the road, then anything may happen. */
@@ -890,6 +927,9 @@ describe("zone model coverage", () => {
       ["profile:ok", 70],
       ["timer:went-offline", 50],
       ["invariant:waiting-unassigned", 2000],
+      ["escalation:level-1", 100],
+      ["escalation:level-2", 40],
+      ["escalation:level-3", 20],
     ];
     for (const [key, min] of atLeast) expect(tally.get(key) ?? 0, key).toBeGreaterThanOrEqual(min);
   });

@@ -160,6 +160,8 @@ describe("GET /v2/admin/zones/:zoneId", () => {
       driversOnline: 0,
       pendingDeliveries: 0,
       activeDeliveries: 0,
+      pendingOffers: 0,
+      unassignedByLevel: { "0": 0, "1": 0, "2": 0, "3": 0 },
     });
 
     const first = await addDriver();
@@ -170,6 +172,7 @@ describe("GET /v2/admin/zones/:zoneId", () => {
     expect(health.driversByAvailability).toMatchObject({ offline: 2, available: 0 });
     expect(health.driversOnline).toBe(0);
     expect(health.pendingDeliveries).toBe(2);
+    expect(health.unassignedByLevel).toEqual({ "0": 2, "1": 0, "2": 0, "3": 0 });
 
     expect((await first.client.post(`/drivers/${first.id}/availability/resume`)).status).toBe(200);
     expect((await service.post(`/deliveries/${delivery.id}/cancel`, { reason: "customer changed mind" })).status).toBe(200);
@@ -178,11 +181,14 @@ describe("GET /v2/admin/zones/:zoneId", () => {
     expect(health.driversOnline).toBe(1);
     expect(health.pendingDeliveries).toBe(1);
     expect(health.activeDeliveries).toBe(0);
+    // The resumed driver holds the offer of the delivery still waiting.
+    expect(health.pendingOffers).toBe(1);
 
     expect((await ops.post(`/admin/drivers/${first.id}/pause`, {})).status).toBe(200);
     health = (await json(await ops.get(`/admin/zones/${zone.id}`))).health;
     expect(health.driversByAvailability).toMatchObject({ offline: 1, available: 0, paused: 1 });
     expect(health.driversOnline).toBe(0);
+    expect(health.pendingOffers).toBe(0);
   });
 
   it("answers 404 for an unknown zone and 400 for a non-UUID id", async () => {

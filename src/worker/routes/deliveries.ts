@@ -1,4 +1,6 @@
 import { Hono } from "hono";
+import { createFactory } from "hono/factory";
+import type { Role } from "../../contracts/common";
 import {
   CancelDeliveryBody,
   CreateDeliveryBody,
@@ -22,6 +24,19 @@ import { body, params } from "../validation";
 import { createOrUndo, deliveryZone, requireDriverInZone, unwrap, zoneStub } from "../zone-client";
 import { zoneForPoint } from "../zone-locator";
 import { requireZone } from "../zone-registry";
+
+/**
+ * Cancelling a delivery, for the roles that may: the order service's cancel and the ops override
+ * next to reassign behave the same; the audit names the caller (ops and admins as "admin").
+ */
+const cancelBy = (...roles: Role[]) =>
+  createFactory<AppEnv>().createHandlers(params(DeliveryParams), body(CancelDeliveryBody), allow(...roles), async (c) => {
+    const caller = c.get("caller");
+    const { id } = c.req.valid("param");
+    const zone = await deliveryZone(c.env, caller.org, id);
+    const delivery = unwrap(await zone.cancelDelivery(caller.org, id, c.req.valid("json").reason, actorOf(caller)));
+    return c.json(deliveryView(delivery, publicBaseUrl(c)));
+  });
 
 export const deliveryRoutes = new Hono<AppEnv>()
   .post("/deliveries", body(CreateDeliveryBody), allow("service", "ops", "admin"), async (c) => {
@@ -90,19 +105,8 @@ export const deliveryRoutes = new Hono<AppEnv>()
     const pending = unwrap(await zone.pendingAudit(org, id)) as AuditEntry[];
     return c.json(await readAudit(c.env.DB, org, id, pending));
   })
-  .post(
-    "/deliveries/:id/cancel",
-    params(DeliveryParams),
-    body(CancelDeliveryBody),
-    allow("service", "ops", "admin"),
-    async (c) => {
-      const caller = c.get("caller");
-      const { id } = c.req.valid("param");
-      const zone = await deliveryZone(c.env, caller.org, id);
-      const delivery = unwrap(await zone.cancelDelivery(caller.org, id, c.req.valid("json").reason, actorOf(caller)));
-      return c.json(deliveryView(delivery, publicBaseUrl(c)));
-    },
-  )
+  .post("/deliveries/:id/cancel", ...cancelBy("service", "ops", "admin"))
+  .post("/admin/deliveries/:id/cancel", ...cancelBy("ops", "admin"))
   .post(
     "/drivers/:id/deliveries/:deliveryId/release",
     params(DriverDeliveryParams),

@@ -3,7 +3,9 @@ import type { AppEnv } from "../app-env";
 import { availabilityRoutes } from "./availability";
 import { deliveryRoutes } from "./deliveries";
 import { driverRoutes } from "./drivers";
+import { escalationRoutes } from "./escalation";
 import { offerRoutes } from "./offers";
+import { opsSettingsRoutes } from "./ops-settings";
 import { trackingRoutes } from "./tracking";
 import { zoneRoutes } from "./zones";
 
@@ -14,4 +16,6 @@ export const routes = new Hono<AppEnv>()
   .route("/", availabilityRoutes)
   .route("/", deliveryRoutes)
   .route("/", offerRoutes)
-  .route("/", trackingRoutes);
+  .route("/", trackingRoutes)
+  .route("/", escalationRoutes)
+  .route("/", opsSettingsRoutes);

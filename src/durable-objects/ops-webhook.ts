@@ -1,0 +1,86 @@
+import { eq } from "drizzle-orm";
+import { drizzle } from "drizzle-orm/d1";
+import { orgSettings, webhookDeadLetters } from "../db/d1-schema";
+import type { OpsNotification } from "../domain/model";
+import { webhookTargetProblem } from "../domain/webhook-target";
+
+/*
+ * Sending ops notices to the org's webhook (API.md "Escalation and audit"): the JSON body is
+ * signed with HMAC-SHA256 under the org's secret, `X-Dispatch-Signature: sha256=<hex>`.
+ */
+
+export interface WebhookTarget {
+  url: string;
+  secret: string;
+}
+
+/** A send gives up after this long, so a hanging receiver costs one slot, not the zone's time. */
+const SEND_TIMEOUT_MS = 5000;
+
+/** The org's webhook, or null when it has none (its notices are then dropped). */
+export async function readWebhookTarget(db: D1Database, orgId: string): Promise<WebhookTarget | null> {
+  const row = await drizzle(db).select().from(orgSettings).where(eq(orgSettings.orgId, orgId)).get();
+  return row?.opsWebhookUrl && row.opsWebhookSecret ? { url: row.opsWebhookUrl, secret: row.opsWebhookSecret } : null;
+}
+
+export async function signatureOf(secret: string, body: string): Promise<string> {
+  const encoder = new TextEncoder();
+  const key = await crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  const mac = new Uint8Array(await crypto.subtle.sign("HMAC", key, encoder.encode(body)));
+  return `sha256=${[...mac].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
+}
+
+/** POSTs one notice; answers null on a 2xx, else why it failed. */
+export async function postNotice(target: WebhookTarget, notice: OpsNotification, production: boolean): Promise<string | null> {
+  const refused = webhookTargetProblem(target.url, { production });
+  if (refused) return `target refused: ${refused}`;
+  const body = JSON.stringify(notice);
+  try {
+    const response = await fetch(target.url, {
+      method: "POST",
+      body,
+      redirect: "manual",
+      signal: AbortSignal.timeout(SEND_TIMEOUT_MS),
+      headers: {
+        "Content-Type": "application/json",
+        "User-Agent": "dispatch-v2-webhook",
+        "X-Dispatch-Event": notice.type,
+        "X-Dispatch-Delivery": notice.id,
+        "X-Dispatch-Signature": await signatureOf(target.secret, body),
+      },
+    });
+    await response.body?.cancel();
+    return response.ok ? null : `HTTP ${response.status}`;
+  } catch (error) {
+    return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  }
+}
+
+export interface DeadLetter {
+  notice: OpsNotification;
+  attempts: number;
+  lastError: string;
+  firstAttemptAt: number;
+  failedAt: number;
+}
+
+export async function writeDeadLetter(db: D1Database, dead: DeadLetter): Promise<void> {
+  const { notice } = dead;
+  await drizzle(db)
+    .insert(webhookDeadLetters)
+    .values({
+      id: notice.id,
+      orgId: notice.orgId,
+      zoneId: notice.zoneId,
+      eventType: notice.type,
+      payload: notice,
+      attempts: dead.attempts,
+      lastError: dead.lastError.slice(0, 500),
+      firstAttemptAt: new Date(dead.firstAttemptAt).toISOString(),
+      failedAt: new Date(dead.failedAt).toISOString(),
+    })
+    .onConflictDoUpdate({
+      target: webhookDeadLetters.id,
+      set: { attempts: dead.attempts, lastError: dead.lastError.slice(0, 500), failedAt: new Date(dead.failedAt).toISOString() },
+    });
+}

@@ -1,0 +1,73 @@
+import { Hono } from "hono";
+import { EmptyBody } from "../../contracts/common";
+import {
+  EscalateBody,
+  RecordParams,
+  ResolveTicketBody,
+  SupportTicketsQuery,
+  UnassignedOrdersQuery,
+} from "../../contracts/escalation";
+import type { AppEnv } from "../app-env";
+import { actorOf } from "../caller";
+import { conflict, notFound } from "../http-error";
+import { allow } from "../middleware/authorize";
+import { flushZones, lookUpFlushed, zoneIdsOf } from "../org-zones";
+import { listTickets, resolveTicket, ticketView } from "../support-tickets";
+import { findUnassigned, listUnassigned } from "../unassigned-orders";
+import { body, params, query } from "../validation";
+import { unwrap, zoneStub } from "../zone-client";
+
+/** Unassigned orders, the escalation ladder and support tickets (API.md "Escalation and audit"). */
+export const escalationRoutes = new Hono<AppEnv>()
+  .get("/admin/unassigned-orders", query(UnassignedOrdersQuery), allow("ops", "admin"), async (c) => {
+    const { org } = c.get("caller");
+    const filters = c.req.valid("query");
+    await flushZones(c.env, org, await zoneIdsOf(c.env.DB, org, filters.zoneId));
+    return c.json(await listUnassigned(c.env.DB, org, filters));
+  })
+  .post(
+    "/admin/unassigned-orders/:id/escalate",
+    params(RecordParams),
+    body(EscalateBody),
+    allow("ops", "admin"),
+    async (c) => {
+      const caller = c.get("caller");
+      const { id } = c.req.valid("param");
+      const record = await lookUpFlushed(c.env, caller.org, () => findUnassigned(c.env.DB, caller.org, id));
+      if (!record) throw notFound("Unassigned order not found");
+      const request = { recordId: id, deliveryId: record.deliveryId, ...c.req.valid("json") };
+      const zone = zoneStub(c.env, caller.org, record.zoneId);
+      return c.json(unwrap(await zone.escalate(caller.org, request, actorOf(caller))));
+    },
+  )
+  .post("/admin/escalation/check", body(EmptyBody), allow("ops", "admin"), async (c) => {
+    const { org } = c.get("caller");
+    const perZone = await Promise.all(
+      (await zoneIdsOf(c.env.DB, org)).map(async (id) => unwrap(await zoneStub(c.env, org, id).checkEscalations(org))),
+    );
+    return c.json({
+      checked: perZone.reduce((sum, zone) => sum + zone.checked, 0),
+      escalated: perZone.reduce((sum, zone) => sum + zone.escalated, 0),
+    });
+  })
+  .get("/admin/support-tickets", query(SupportTicketsQuery), allow("ops", "admin"), async (c) => {
+    const { org } = c.get("caller");
+    const filters = c.req.valid("query");
+    await flushZones(c.env, org, await zoneIdsOf(c.env.DB, org, filters.zoneId));
+    return c.json({ tickets: (await listTickets(c.env.DB, org, filters)).map(ticketView) });
+  })
+  .post(
+    "/admin/support-tickets/:id/resolve",
+    params(RecordParams),
+    body(ResolveTicketBody),
+    allow("ops", "admin"),
+    async (c) => {
+      const caller = c.get("caller");
+      const { id } = c.req.valid("param");
+      const resolution = { resolvedBy: caller.sub, resolvedAt: new Date().toISOString(), resolution: c.req.valid("json").resolution ?? null };
+      const outcome = await lookUpFlushed(c.env, caller.org, () => resolveTicket(c.env.DB, caller.org, id, resolution));
+      if (outcome === null) throw notFound("Support ticket not found");
+      if (outcome === "already_resolved") throw conflict("Support ticket is already resolved");
+      return c.json(ticketView(outcome));
+    },
+  );

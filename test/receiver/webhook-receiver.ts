@@ -1,0 +1,58 @@
+/**
+ * A real HTTP receiver for the ops webhook, run in Node by vitest.config.ts while the runtime
+ * tests run in workerd: zone objects POST to it over the loopback network, it checks each
+ * signature itself (node:crypto) and records what it got.
+ *
+ *   POST /hooks/<name>?fail=N   answers 500 to the first N requests of <name>, then 204
+ *   GET  /log/<name>            what <name> received: [{ headers, body, signatureValid }]
+ */
+import { createHmac, timingSafeEqual } from "node:crypto";
+import { type IncomingMessage, createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+
+/** The secret tests give the org's webhook settings; the receiver verifies signatures with it. */
+export const RECEIVER_SECRET = "receiver-test-secret-0123456789";
+
+interface Received {
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+  signatureValid: boolean;
+}
+
+function signatureValid(body: string, header: string | string[] | undefined): boolean {
+  const expected = Buffer.from(`sha256=${createHmac("sha256", RECEIVER_SECRET).update(body).digest("hex")}`);
+  const given = Buffer.from(typeof header === "string" ? header : "");
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+/** Starts the receiver on a free loopback port; answers its base URL. */
+export async function startWebhookReceiver(): Promise<string> {
+  const log = new Map<string, Received[]>();
+  const server = createServer(async (req, res) => {
+    const url = new URL(req.url ?? "/", "http://receiver");
+    const [, route, name = ""] = url.pathname.split("/");
+    if (req.method === "GET" && route === "log") {
+      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(log.get(name) ?? []));
+      return;
+    }
+    if (req.method !== "POST" || route !== "hooks") {
+      res.writeHead(404).end();
+      return;
+    }
+    const body = await readBody(req);
+    const received = log.get(name) ?? [];
+    received.push({ headers: req.headers, body, signatureValid: signatureValid(body, req.headers["x-dispatch-signature"]) });
+    log.set(name, received);
+    const failFirst = Number(url.searchParams.get("fail") ?? 0);
+    res.writeHead(received.length <= failFirst ? 500 : 204).end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  server.unref();
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
