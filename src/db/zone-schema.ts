@@ -102,7 +102,11 @@ export const events = sqliteTable(
   (t) => [primaryKey({ columns: [t.audience, t.seq] }), index("events_created").on(t.createdAt)],
 );
 
-/** The last seq given out per audience, so streams continue across restarts and reconnects. */
+/**
+ * A stream's seq floor: the last seq of an audience whose events were pruned, or the seq a
+ * stream carried over from another zone starts after. Otherwise the newest event holds the last
+ * seq, so streams continue across restarts and reconnects without a counter write per event.
+ */
 export const audienceSeq = sqliteTable("audience_seq", {
   audience: text("audience").primaryKey(),
   seq: integer("seq").notNull(),

@@ -53,11 +53,46 @@ const UPSERT = {
   timer:
     "INSERT INTO timers (kind, ref, due_at) VALUES (?, ?, ?) ON CONFLICT(kind, ref) DO UPDATE SET due_at = excluded.due_at",
 };
-const INSERT_OUTBOX = "INSERT INTO outbox (kind, ref, payload) VALUES (?, ?, ?)";
 const INSERT_WEBHOOK = "INSERT OR IGNORE INTO webhook_queue (id, payload, attempts, next_attempt_at) VALUES (?, ?, 0, ?)";
 /** At most this many events are kept per audience for replay. */
 export const EVENTS_PER_AUDIENCE = 1000;
-const INSERT_EVENT = "INSERT INTO events (audience, seq, created_at, payload) VALUES (?, ?, ?, ?)";
+
+/** A multi-row INSERT: its head, and the placeholders of one row. */
+interface RowsInsert {
+  head: string;
+  row: string;
+  columns: number;
+}
+const INSERT_OUTBOX: RowsInsert = { head: "INSERT INTO outbox (kind, ref, payload) VALUES ", row: "(?, ?, ?)", columns: 3 };
+const INSERT_EVENT: RowsInsert = {
+  head: "INSERT INTO events (audience, seq, created_at, payload) VALUES ",
+  row: "(?, ?, ?, ?)",
+  columns: 4,
+};
+/** Durable Object SQLite binds at most 100 parameters per statement. */
+const MAX_BOUND_PARAMETERS = 100;
+
+/**
+ * Inserts rows in as few statements as the parameter limit allows: in the zone object a
+ * statement costs about twice what a row does (bench/README.md), and a decision writes several
+ * outbox rows and events. Rows keep their order (the outbox seq follows it).
+ */
+function insertRows(sql: SqlStorage, insert: RowsInsert, rows: unknown[][]): void {
+  const perStatement = Math.floor(MAX_BOUND_PARAMETERS / insert.columns);
+  for (let start = 0; start < rows.length; start += perStatement) {
+    const chunk = rows.slice(start, start + perStatement);
+    sql.exec(insert.head + Array(chunk.length).fill(insert.row).join(", "), ...chunk.flat());
+  }
+}
+
+/** The last seq of an audience: its newest retained event, or the floor kept in audience_seq. */
+const LAST_SEQ =
+  "SELECT max(seq) AS seq FROM (SELECT max(seq) AS seq FROM events WHERE audience = ? " +
+  "UNION ALL SELECT seq FROM audience_seq WHERE audience = ?)";
+/** Before events are pruned, each stream they belong to keeps its last seq as a floor. */
+const KEEP_PRUNED_SEQS =
+  "INSERT INTO audience_seq (audience, seq) SELECT audience, max(seq) FROM events WHERE created_at < ? GROUP BY audience " +
+  "ON CONFLICT(audience) DO UPDATE SET seq = max(audience_seq.seq, excluded.seq)";
 
 /** One event as one audience's stream holds it: `payload` is the exact text sent. */
 export interface StreamRow {
@@ -202,14 +237,16 @@ export class ZoneStore implements ZoneArchive {
         if (t.dueAt === null) sql.exec("DELETE FROM timers WHERE kind = ? AND ref = ?", t.kind, t.ref);
         else sql.exec(UPSERT.timer, t.kind, t.ref, t.dueAt);
       }
-      for (const e of changes.audit) sql.exec(INSERT_OUTBOX, "audit", e.deliveryId, json(e));
-      for (const e of changes.history) sql.exec(INSERT_OUTBOX, "history", e.driverId, json(e));
-      for (const r of changes.unassigned.values()) sql.exec(INSERT_OUTBOX, "unassigned", r.deliveryId, json(r));
-      for (const t of changes.tickets) sql.exec(INSERT_OUTBOX, "ticket", t.deliveryId, json(t));
+      insertRows(sql, INSERT_OUTBOX, [
+        ...changes.audit.map((e) => ["audit", e.deliveryId, json(e)]),
+        ...changes.history.map((e) => ["history", e.driverId, json(e)]),
+        ...[...changes.unassigned.values()].map((r) => ["unassigned", r.deliveryId, json(r)]),
+        ...changes.tickets.map((t) => ["ticket", t.deliveryId, json(t)]),
+      ]);
       for (const n of changes.notifications) sql.exec(INSERT_WEBHOOK, n.id, json(n), Date.parse(n.occurredAt));
+      // The events are the streams' seq counters too (see lastSeq), so no counter row is written.
+      insertRows(sql, INSERT_EVENT, stream.map((e) => [e.audience, e.seq, e.createdAt, e.payload]));
       for (const e of stream) {
-        sql.exec(INSERT_EVENT, e.audience, e.seq, e.createdAt, e.payload);
-        sql.exec(UPSERT.audienceSeq, e.audience, e.seq);
         // Besides the age limit (pruneEvents), a stream keeps its last EVENTS_PER_AUDIENCE events.
         if (e.seq % 100 === 0) sql.exec("DELETE FROM events WHERE audience = ? AND seq <= ?", e.audience, e.seq - EVENTS_PER_AUDIENCE);
       }
@@ -218,8 +255,7 @@ export class ZoneStore implements ZoneArchive {
 
   /** The last seq given out on an audience's stream (0 before the first event). */
   lastSeq(audience: string): number {
-    const row = this.storage.sql.exec<{ seq: number }>("SELECT seq FROM audience_seq WHERE audience = ?", audience).toArray()[0];
-    return row?.seq ?? 0;
+    return this.storage.sql.exec<{ seq: number | null }>(LAST_SEQ, audience, audience).one().seq ?? 0;
   }
 
   setLastSeq(audience: string, seq: number): void {
@@ -236,7 +272,10 @@ export class ZoneStore implements ZoneArchive {
 
   /** Drops events older than `before` (epoch ms) from every stream. */
   pruneEvents(before: number): void {
-    this.storage.sql.exec("DELETE FROM events WHERE created_at < ?", before);
+    this.storage.transactionSync(() => {
+      this.storage.sql.exec(KEEP_PRUNED_SEQS, before);
+      this.storage.sql.exec("DELETE FROM events WHERE created_at < ?", before);
+    });
   }
 
   /** A driver as it left this zone, or undefined if it never did. */

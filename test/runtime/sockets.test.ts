@@ -202,6 +202,32 @@ describe("driver socket: replay with ?since", () => {
     s.close();
     ops.close();
   });
+
+  it("once every event of a stream has been pruned, the stream still continues at the next seq after a restart", async () => {
+    const o = await newOrg({ ...QUIET, offlineAfterSeconds: 86_400 });
+    const d = await availableDriver(o);
+    await ok(d.client.post(`/drivers/${d.id}/availability/take-break`, { durationMinutes: 60 }));
+    const before = await driverSocket(d);
+    await before.waitForEvent("availability_changed", { toState: "on_break" });
+    const lastSeen = before.lastEventSeq;
+    expect(lastSeen).toBe(2);
+    await closeAndSettle(before);
+
+    // Past the 15-minute retention (the break runs on): the alarm prunes both events.
+    await moveZoneClock(o, 16 * 60_000);
+    await runAlarmNow(o);
+    const emptied = await driverSocket(d, 0);
+    await expectQuiet([emptied], 50);
+    expect(emptied.events()).toEqual([]);
+    await closeAndSettle(emptied);
+
+    await evictDurableObject(zoneObject(o));
+    const after = await driverSocket(d, lastSeen);
+    await ok(d.client.post(`/drivers/${d.id}/availability/resume`));
+    const resumed = await after.waitForEvent("availability_changed", { toState: "available" });
+    expect(resumed.seq).toBe(lastSeen + 1);
+    after.close();
+  });
 });
 
 describe("ops socket", () => {
