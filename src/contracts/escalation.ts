@@ -13,15 +13,13 @@ export const FailureReason = z.enum([
 export const EscalationStatus = z.enum(["PENDING", "NOTIFIED", "REASSIGNED", "CANCELLED"]);
 export type EscalationStatus = z.infer<typeof EscalationStatus>;
 
-/** Level 0 is "recorded, not escalated"; 1–3 are the ladder's rungs. */
-export const ESCALATION_LEVELS = [0, 1, 2, 3] as const;
-
 /** A list's page size: 1–500, 100 when absent. */
 export const ListLimit = z.coerce.number().int().min(1).max(500).default(100);
 
 export const UnassignedOrdersQuery = z.strictObject({
   zoneId: Uuid.optional(),
-  // An enum, not a coerced number: `?escalationLevel=` would otherwise coerce to level 0.
+  // Level 0 is "recorded, not escalated", 1–3 the ladder's rungs. An enum, not a coerced number:
+  // `?escalationLevel=` would otherwise coerce to level 0.
   escalationLevel: z.enum(["0", "1", "2", "3"]).transform(Number).optional(),
   status: EscalationStatus.optional(),
   limit: ListLimit,
@@ -36,6 +34,7 @@ export const EscalateBody = z.strictObject({
   reason: z.string().trim().min(1).max(500),
   notes: z.string().trim().max(2000).optional(),
 });
+export type EscalateBody = z.infer<typeof EscalateBody>;
 
 /** One unassigned record (seed 001 "GET /v2/admin/unassigned-orders"). */
 export const UnassignedOrderView = z.object({
@@ -64,6 +63,7 @@ export const UnassignedOrdersResponse = z.object({
 export type UnassignedOrdersResponse = z.infer<typeof UnassignedOrdersResponse>;
 
 export const TicketStatus = z.enum(["OPEN", "RESOLVED"]);
+export type TicketStatus = z.infer<typeof TicketStatus>;
 
 export const SupportTicketsQuery = z.strictObject({
   status: TicketStatus.optional(),

@@ -7,6 +7,11 @@
 
 export const TOP_LEVEL = 3;
 
+/** A zero count for every level, 0 (recorded, not escalated) to the top: keys "0" … "3". */
+export function zeroCountsByLevel(): Record<string, number> {
+  return Object.fromEntries(Array.from({ length: TOP_LEVEL + 1 }, (_, level) => [String(level), 0]));
+}
+
 /** The highest level reached at `now` (0 before the first threshold). */
 export function levelReached(createdAt: number, escalationSeconds: readonly number[], now: number): number {
   let level = 0;

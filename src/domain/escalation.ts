@@ -1,3 +1,4 @@
+import type { EscalateBody } from "../contracts/escalation";
 import { matchDelivery, matchRequest, openUnassignedRecord, searchRadiusFor } from "./dispatch-round";
 import { conflict, notFound } from "./errors";
 import { TOP_LEVEL, levelReached, levelsToFire, nextLevelAt } from "./escalation-ladder";
@@ -60,13 +61,8 @@ export function checkEscalations(tx: ZoneTx): { checked: number; escalated: numb
   return { checked: ready.length, escalated };
 }
 
-export interface ManualEscalation {
-  recordId: string;
-  deliveryId: string;
-  level: number;
-  reason: string;
-  notes?: string;
-}
+/** The operator's request (POST /v2/admin/unassigned-orders/:id/escalate) and the record it names. */
+export type ManualEscalation = EscalateBody & { recordId: string; deliveryId: string };
 
 /**
  * An operator raises a waiting delivery to `level` now: every level between the current one and
@@ -94,16 +90,16 @@ export function escalateManually(tx: ZoneTx, request: ManualEscalation, actor: A
 }
 
 function fireLevel(tx: ZoneTx, deliveryId: string, level: number, cause: LevelCause): void {
-  const record = raiseRecord(tx, deliveryId, level);
+  raiseRecord(tx, deliveryId, level);
   if (level === 1) openTicket(tx, deliveryId, cause);
   const delivery = tx.requireDelivery(deliveryId);
-  const unassigned = delivery.unassigned as UnassignedRecord;
+  const record = delivery.unassigned as UnassignedRecord;
   const details: JsonObject = {
     level,
-    reason: unassigned.failureReason,
+    reason: record.failureReason,
     trigger: cause.trigger,
     waitedSeconds: waitedSeconds(tx, delivery),
-    ...(level === 1 ? { ticketId: unassigned.supportTicketId } : {}),
+    ...(level === 1 ? { ticketId: record.supportTicketId } : {}),
     ...(level === 2 ? { radiusKm: tx.zone.settings.widenedRadiusKm } : {}),
     ...(cause.manual ? { manualReason: cause.manual.reason, ...(cause.manual.notes ? { notes: cause.manual.notes } : {}) } : {}),
   };
@@ -115,15 +111,15 @@ function fireLevel(tx: ZoneTx, deliveryId: string, level: number, cause: LevelCa
     level,
     reason: record.failureReason,
     escalatedAt: tx.nowIso,
-    ...(unassigned.supportTicketId ? { supportTicketId: unassigned.supportTicketId } : {}),
+    ...(record.supportTicketId ? { supportTicketId: record.supportTicketId } : {}),
   };
   tx.emit([audience.ops], event);
   tx.notifyOps({ type: event.type, severity: level === TOP_LEVEL ? "critical" : "warning", data: event });
   if (level === 2) matchDelivery(tx, deliveryId, { force: true, beyondAttemptLimit: true });
 }
 
-/** The record at `level`, created first if matching never wrote one (manual dispatch, offers out). */
-function raiseRecord(tx: ZoneTx, deliveryId: string, level: number): UnassignedRecord {
+/** Puts the record at `level`, created first if matching never wrote one (manual dispatch, offers out). */
+function raiseRecord(tx: ZoneTx, deliveryId: string, level: number): void {
   const delivery = tx.requireDelivery(deliveryId);
   const current = delivery.unassigned ?? openUnassignedRecord(tx, delivery, whyStillWaiting(tx, delivery));
   const raised: UnassignedRecord = {
@@ -134,7 +130,6 @@ function raiseRecord(tx: ZoneTx, deliveryId: string, level: number): UnassignedR
     updatedAt: tx.nowIso,
   };
   tx.putDelivery({ ...tx.requireDelivery(deliveryId), unassigned: raised });
-  return raised;
 }
 
 /**

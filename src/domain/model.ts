@@ -4,6 +4,7 @@
  * mutated in place: a rule builds the next version and hands it to the ZoneTx.
  */
 import type { AuditEventType } from "../contracts/audit";
+import type { TicketStatus } from "../contracts/escalation";
 import type { ActorType, Coordinates } from "../contracts/common";
 import type { CustomerContact, DeliveryRequirements } from "../contracts/deliveries";
 import type { DriverLocation, VehicleType, ZonePreference } from "../contracts/drivers";
@@ -173,7 +174,7 @@ export interface SupportTicket {
   priority: "high";
   title: string;
   description: string;
-  status: "OPEN" | "RESOLVED";
+  status: TicketStatus;
   createdAt: string;
   resolvedAt: string | null;
   resolvedBy: string | null;

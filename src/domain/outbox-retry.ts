@@ -1,6 +1,16 @@
+/*
+ * Retry rules of what a zone sends out of itself: its outbox to D1, and ops notices to the org's
+ * webhook. Both wait twice as long after each failure, up to a cap.
+ */
+
+/** `baseMs` after the first failure, twice that after the second, and so on, at most `capMs`. */
+function doublingDelayMs(failedAttempts: number, baseMs: number, capMs: number): number {
+  return Math.min(capMs, baseMs * 2 ** Math.max(0, failedAttempts - 1));
+}
+
 /** How long the zone waits before retrying a failed D1 flush: doubling from 1 s, capped at 60 s. */
 export function flushRetryDelayMs(failedAttempts: number): number {
-  return Math.min(60_000, 1000 * 2 ** Math.max(0, failedAttempts - 1));
+  return doublingDelayMs(failedAttempts, 1000, 60_000);
 }
 
 /** An ops webhook notice is tried this many times before it goes to the dead letters. */
@@ -11,5 +21,31 @@ export const WEBHOOK_MAX_ATTEMPTS = 8;
  * the 8 tries span about 10 minutes of a receiver being down before a notice is dead-lettered.
  */
 export function webhookRetryDelayMs(failedAttempts: number): number {
-  return Math.min(600_000, 5000 * 2 ** Math.max(0, failedAttempts - 1));
+  return doublingDelayMs(failedAttempts, 5000, 600_000);
+}
+
+export interface WebhookFailure {
+  attempts: number;
+  lastError: string;
+  firstAttemptAt: number;
+  /** When to try again; used too when the dead letter cannot be written. */
+  nextAttemptAt: number;
+  /** The last attempt failed: the notice goes to the dead letters. */
+  deadLetter: boolean;
+}
+
+/** Where a notice stands after one more failed send at `now`. */
+export function failedWebhookAttempt(
+  queued: { attempts: number; firstAttemptAt: number | null },
+  error: string,
+  now: number,
+): WebhookFailure {
+  const attempts = queued.attempts + 1;
+  return {
+    attempts,
+    lastError: error,
+    firstAttemptAt: queued.firstAttemptAt ?? now,
+    nextAttemptAt: now + webhookRetryDelayMs(attempts),
+    deadLetter: attempts >= WEBHOOK_MAX_ATTEMPTS,
+  };
 }

@@ -1,7 +1,7 @@
 import type { Availability } from "../contracts/statuses";
 import { Availability as AvailabilityEnum } from "../contracts/statuses";
 import { isTerminalDelivery } from "./delivery-status";
-import { TOP_LEVEL } from "./escalation-ladder";
+import { zeroCountsByLevel } from "./escalation-ladder";
 import type { ZoneState } from "./zone-state";
 
 export interface ZoneLiveCounts {
@@ -23,9 +23,7 @@ export function zoneLiveCounts(state: ZoneState): ZoneLiveCounts {
   for (const driver of state.drivers.values()) driversByAvailability[driver.availability]++;
   let pendingDeliveries = 0;
   let activeDeliveries = 0;
-  const unassignedByLevel: Record<string, number> = Object.fromEntries(
-    Array.from({ length: TOP_LEVEL + 1 }, (_, level) => [String(level), 0]),
-  );
+  const unassignedByLevel = zeroCountsByLevel();
   for (const delivery of state.deliveries.values()) {
     if (delivery.status === "ready") {
       pendingDeliveries++;

@@ -1,5 +1,4 @@
 import { DurableObject } from "cloudflare:workers";
-import type { DeliveryStatus } from "../contracts/statuses";
 import type { LocationBody, ZonePreference } from "../contracts/drivers";
 import type { ZoneSettingsPatch } from "../contracts/zones";
 import type { AvailabilityCommand } from "../domain/availability-machine";
@@ -36,7 +35,7 @@ import type {
 } from "../domain/model";
 import { acceptOffer, offerManually, rejectOffer } from "../domain/offer-lifecycle";
 import type { OfferStatus } from "../contracts/offers";
-import { WEBHOOK_MAX_ATTEMPTS, flushRetryDelayMs, webhookRetryDelayMs } from "../domain/outbox-retry";
+import { failedWebhookAttempt, flushRetryDelayMs, webhookRetryDelayMs } from "../domain/outbox-retry";
 import { type ManualEscalation, checkEscalations, escalateManually } from "../domain/escalation";
 import { fireDueTimers } from "../domain/timers";
 import { configureZone, updateZoneSettings } from "../domain/zone-config";
@@ -364,10 +363,9 @@ export class ZoneDispatcher extends DurableObject<Env> {
         // Without a webhook there is nobody to tell: the notice was for ops sockets only.
         const error = target ? await postNotice(target, row.payload, production) : null;
         if (error === null) return this.store.webhookDone(row.id);
-        const attempts = row.attempts + 1;
         const now = this.clock();
-        const failure = { attempts, lastError: error, firstAttemptAt: row.firstAttemptAt ?? now };
-        if (attempts >= WEBHOOK_MAX_ATTEMPTS) {
+        const { deadLetter, ...failure } = failedWebhookAttempt(row, error, now);
+        if (deadLetter) {
           try {
             await writeDeadLetter(this.env.DB, { notice: row.payload, ...failure, failedAt: now });
             return this.store.webhookDone(row.id);
@@ -375,7 +373,7 @@ export class ZoneDispatcher extends DurableObject<Env> {
             console.warn("dead letter write failed; the notice stays queued", String(deadLetterError));
           }
         }
-        this.store.webhookFailed(row.id, { ...failure, nextAttemptAt: now + webhookRetryDelayMs(attempts) });
+        this.store.webhookFailed(row.id, failure);
       }),
     );
   }

@@ -2,7 +2,6 @@ import { type SQL, and, desc, eq, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import type { Coordinates } from "../contracts/common";
 import {
-  ESCALATION_LEVELS,
   type EscalationStatus,
   FailureReason,
   type UnassignedOrderView,
@@ -10,6 +9,7 @@ import {
   type UnassignedOrdersResponse,
 } from "../contracts/escalation";
 import { unassignedOrders } from "../db/d1-schema";
+import { zeroCountsByLevel } from "../domain/escalation-ladder";
 
 /** The org's unassigned records in D1 (written by the zones' outboxes; flush the zones first). */
 
@@ -43,7 +43,7 @@ function unassignedView(row: typeof unassignedOrders.$inferSelect): UnassignedOr
 
 /** Counts of every matching record, not just the page; every level and reason has a key, zeros too. */
 function summarize(groups: { level: number; reason: string; count: number }[]): UnassignedOrdersResponse["summary"] {
-  const byEscalationLevel: Record<string, number> = Object.fromEntries(ESCALATION_LEVELS.map((level) => [String(level), 0]));
+  const byEscalationLevel = zeroCountsByLevel();
   const byFailureReason: Record<string, number> = Object.fromEntries(FailureReason.options.map((reason) => [reason, 0]));
   let total = 0;
   for (const { level, reason, count } of groups) {

@@ -15,6 +15,7 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
+import { squarePolygon } from "../helpers/geometry";
 import { type Server, sleep, startServer, token } from "./server";
 
 const DRIVERS = 200;
@@ -159,16 +160,9 @@ describe("200 driver sockets on one zone, a burst of 50 deliveries, every driver
     const service = await token("service", org);
 
     // ── zone, drivers, resume ───────────────────────────────────────────────────────────────
-    const ring = [
-      [CENTER.lon - ZONE_HALF_DEG, CENTER.lat - ZONE_HALF_DEG],
-      [CENTER.lon + ZONE_HALF_DEG, CENTER.lat - ZONE_HALF_DEG],
-      [CENTER.lon + ZONE_HALF_DEG, CENTER.lat + ZONE_HALF_DEG],
-      [CENTER.lon - ZONE_HALF_DEG, CENTER.lat + ZONE_HALF_DEG],
-      [CENTER.lon - ZONE_HALF_DEG, CENTER.lat - ZONE_HALF_DEG],
-    ];
     const zone = await server.request("POST", "/v2/admin/zones", admin, {
       name: "E2E sockets zone",
-      polygon: { type: "Polygon", coordinates: [ring] },
+      polygon: squarePolygon(CENTER, ZONE_HALF_DEG),
       // Long offers: nothing may expire and be re-offered while the test runs.
       settings: { dispatchMode: "broadcast", broadcastSize: 3, offerTimeoutSeconds: 120, searchRadiusKm: 5 },
     });

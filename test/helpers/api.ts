@@ -1,5 +1,6 @@
 import { exports } from "cloudflare:workers";
 import type { Role } from "../../src/contracts/common";
+import { squarePolygon } from "./geometry";
 import { mintToken } from "./tokens";
 
 /** A caller of the real Worker (through its default export), holding one token. */
@@ -14,46 +15,35 @@ export interface Client {
   put(path: string, body: unknown): Promise<Response>;
 }
 
+/** A request to the API (`/v2` + `path`) with whatever Authorization header, or none, a test wants. */
+export function apiRequest(method: string, path: string, authorization?: string, body?: unknown, headers: Record<string, string> = {}): Request {
+  return new Request(`https://dispatch.test/v2${path}`, {
+    method,
+    headers: {
+      ...(authorization === undefined ? {} : { authorization }),
+      ...(body === undefined ? {} : { "content-type": "application/json" }),
+      ...headers,
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+}
+
+/** `apiRequest` sent to the real Worker (through its default export). */
+export const send = (...request: Parameters<typeof apiRequest>): Promise<Response> => exports.default.fetch(apiRequest(...request));
+
 export async function client(role: Role, org: string, sub: string = crypto.randomUUID()): Promise<Client> {
   const token = await mintToken({ role, org, sub });
-  const send = (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) =>
-    exports.default.fetch(
-      new Request(`https://dispatch.test/v2${path}`, {
-        method,
-        headers: {
-          authorization: `Bearer ${token}`,
-          ...(body === undefined ? {} : { "content-type": "application/json" }),
-          ...headers,
-        },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      }),
-    );
+  const as = (method: string, path: string, body?: unknown, headers?: Record<string, string>) =>
+    send(method, path, `Bearer ${token}`, body, headers);
   return {
     org,
     sub,
     role,
     token,
-    get: (path, headers) => send("GET", path, undefined, headers),
-    post: (path, body, headers) => send("POST", path, body, headers),
-    patch: (path, body) => send("PATCH", path, body),
-    put: (path, body) => send("PUT", path, body),
-  };
-}
-
-/** A square zone polygon around a centre (about 11 km a side at the equator for 0.05°). */
-export function squarePolygon(center: { lat: number; lon: number }, half = 0.05) {
-  const { lat, lon } = center;
-  return {
-    type: "Polygon" as const,
-    coordinates: [
-      [
-        [lon - half, lat - half],
-        [lon + half, lat - half],
-        [lon + half, lat + half],
-        [lon - half, lat + half],
-        [lon - half, lat - half],
-      ],
-    ],
+    get: (path, headers) => as("GET", path, undefined, headers),
+    post: (path, body, headers) => as("POST", path, body, headers),
+    patch: (path, body) => as("PATCH", path, body),
+    put: (path, body) => as("PUT", path, body),
   };
 }
 

@@ -1,7 +1,7 @@
-import { env, exports } from "cloudflare:workers";
 import type { ErrorBody } from "../../src/contracts/errors";
 import { describe, expect, it } from "vitest";
-import { BENGALURU, client, json, newOrg, squarePolygon } from "../helpers/api";
+import { BENGALURU, client, json, newOrg, send } from "../helpers/api";
+import { squarePolygon } from "../helpers/geometry";
 import { expectError } from "../helpers/expect-error";
 import { mintToken, unsignedToken } from "../helpers/tokens";
 
@@ -22,21 +22,6 @@ const expectValidation = async (res: Response, path?: string) => {
   expect(payload.message).toMatch(/^Validation failed/);
   return payload;
 };
-
-/** A request with whatever Authorization header (or none) a test wants. */
-function raw(method: string, path: string, authorization?: string, body?: unknown, headers: Record<string, string> = {}) {
-  return exports.default.fetch(
-    new Request(`https://dispatch.test/v2${path}`, {
-      method,
-      headers: {
-        ...(authorization === undefined ? {} : { authorization }),
-        ...(body === undefined ? {} : { "content-type": "application/json" }),
-        ...headers,
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    }),
-  );
-}
 
 const order = (overrides: Record<string, unknown> = {}) => ({
   sellerOrderId: `ORD-${crypto.randomUUID().slice(0, 8)}`,
@@ -78,19 +63,19 @@ describe("authentication on real routes", () => {
   it.each(badCredentials)("answers 401 Unauthorized for %s on every route", async (_, authorization) => {
     const header = await authorization();
     for (const [method, path, body] of routes) {
-      await expectUnauthorized(await raw(method, path, header, body), `/v2${path.split("?")[0]}`);
+      await expectUnauthorized(await send(method, path, header, body), `/v2${path.split("?")[0]}`);
     }
   });
 
   it("checks credentials before the body: an invalid body without a token is still 401", async () => {
-    await expectUnauthorized(await raw("POST", "/admin/zones", undefined, { name: 42 }));
-    await expectUnauthorized(await raw("POST", "/deliveries", "Bearer nope", { priority: 0 }));
-    await expectUnauthorized(await raw("GET", "/drivers/not-a-uuid"));
+    await expectUnauthorized(await send("POST", "/admin/zones", undefined, { name: 42 }));
+    await expectUnauthorized(await send("POST", "/deliveries", "Bearer nope", { priority: 0 }));
+    await expectUnauthorized(await send("GET", "/drivers/not-a-uuid"));
   });
 
   it("creates nothing for a rejected token", async () => {
     const expired = await mintToken({ role: "admin", org, expSeconds: -120 });
-    await expectUnauthorized(await raw("POST", "/admin/zones", `Bearer ${expired}`, { name: "Z", polygon: squarePolygon(BENGALURU) }));
+    await expectUnauthorized(await send("POST", "/admin/zones", `Bearer ${expired}`, { name: "Z", polygon: squarePolygon(BENGALURU) }));
     const admin = await client("admin", org);
     expect((await json(await admin.get("/admin/zones"))).zones).toEqual([]);
   });
@@ -187,7 +172,7 @@ describe("check order 401 → 400 → 403 → 404 → 409", () => {
     const validZone = { name: "Z", polygon: squarePolygon({ lat: 13.3, lon: 77.6 }) };
 
     // 401 beats 400: no token, invalid body.
-    await expectUnauthorized(await raw("POST", "/admin/zones", undefined, { name: "" }));
+    await expectUnauthorized(await send("POST", "/admin/zones", undefined, { name: "" }));
     // 400 beats 403: a driver token and an invalid body on an admin route.
     const invalid = await expectValidation(await driver.post("/admin/zones", { name: "", polygon: { type: "Point" } }), "/v2/admin/zones");
     expect(invalid.details!.map((d) => d.path)).toContain("body.name");

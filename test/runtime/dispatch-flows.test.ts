@@ -11,7 +11,7 @@
  */
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { type Client, client, json, newOrg } from "../helpers/api";
+import { type Client, client, newOrg } from "../helpers/api";
 import { isoMs, uuidPattern } from "../helpers/expect-error";
 import { moveZoneClock, ok, runAlarmNow, sleep, zoneObject } from "../helpers/zone-object";
 

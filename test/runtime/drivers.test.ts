@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { client, json, newOrg, squarePolygon } from "../helpers/api";
+import { client, json, newOrg } from "../helpers/api";
+import { squarePolygon } from "../helpers/geometry";
 import { expectError, expectValidationError, isoMs, uuidPattern } from "../helpers/expect-error";
 
 /** Exactly what a driver view may contain: nothing internal (org, storage bookkeeping, timers). */

@@ -5,11 +5,12 @@
  * from auto deliveries in zones without drivers (the zone records them at once, `zone_empty`);
  * tickets are either inserted into D1 as a zone writes them, or opened by a real escalation.
  */
-import { env, exports } from "cloudflare:workers";
+import { env } from "cloudflare:workers";
 import { drizzle } from "drizzle-orm/d1";
 import { describe, expect, it } from "vitest";
 import { supportTickets } from "../../src/db/d1-schema";
-import { type Client, client, json, newOrg, squarePolygon } from "../helpers/api";
+import { type Client, client, json, newOrg, send } from "../helpers/api";
+import { squarePolygon } from "../helpers/geometry";
 import { expectError, expectValidationError, isoMs, uuidPattern } from "../helpers/expect-error";
 import { moveZoneClock, ok, sleep } from "../helpers/zone-object";
 
@@ -41,16 +42,6 @@ async function insertTicket(o: Org, overrides: Partial<typeof supportTickets.$in
   await drizzle(env.DB).insert(supportTickets).values(ticket);
   return ticket;
 }
-
-/** A request without (or with any) Authorization header. */
-const anonymous = (method: string, path: string, body?: unknown) =>
-  exports.default.fetch(
-    new Request(`https://dispatch.test/v2${path}`, {
-      method,
-      headers: body === undefined ? {} : { "content-type": "application/json" },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    }),
-  );
 
 describe("GET /v2/admin/unassigned-orders", () => {
   it("lists the org's records across zones, newest first, without waiting for a flush", async () => {
@@ -270,7 +261,7 @@ describe("who may call the escalation routes", () => {
     const driver = await o.addDriver();
     const delivery = await o.addDelivery();
     for (const [method, path, payload] of routes(crypto.randomUUID(), crypto.randomUUID(), delivery.id)) {
-      const unauthorized = await expectError(await anonymous(method, path, payload), 401);
+      const unauthorized = await expectError(await send(method, path, undefined, payload), 401);
       expect(unauthorized.message).toContain("Unauthorized");
       for (const caller of [driver.client, o.service]) {
         const res = method === "GET" ? await caller.get(path) : await caller.post(path, payload);

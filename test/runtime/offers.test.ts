@@ -10,9 +10,10 @@
  * out and clock moves stay under offlineAfterSeconds, so a move adds no events of its own.
  */
 import { describe, expect, it } from "vitest";
-import { type Client, client, json, newOrg, squarePolygon } from "../helpers/api";
+import { type Client, client, newOrg } from "../helpers/api";
+import { squarePolygon } from "../helpers/geometry";
 import { expectError, expectValidationError, isoMs, uuidPattern } from "../helpers/expect-error";
-import { moveZoneClock, ok, runAlarmNow, sleep, zoneObject } from "../helpers/zone-object";
+import { moveZoneClock, ok, runAlarmNow, sleep } from "../helpers/zone-object";
 
 type Org = Awaited<ReturnType<typeof newOrg>>;
 type Driver = Awaited<ReturnType<Org["addDriver"]>>;
@@ -510,7 +511,7 @@ describe("expiry", () => {
 });
 
 /** An auto delivery taken by `driver` (the only candidate nearby), answering the acceptance. */
-async function assignedTo(o: Org, driver: Driver, delivery: any): Promise<any> {
+async function assignedTo(driver: Driver, delivery: any): Promise<any> {
   const pending = (await offersOf(driver.client, driver.id, "PENDING")).find((x) => x.deliveryId === delivery.id);
   expect(pending, "the driver was offered the delivery").toBeDefined();
   return ok(driver.client.post(`/drivers/${driver.id}/offers/${pending.id}/accept`, {}));
@@ -521,7 +522,7 @@ describe("release before pickup", () => {
     const o = await newOrg(QUIET);
     const first = await availableDriver(o, { location: { lat: 12.961, lon: 77.611 } });
     const delivery = await o.addDelivery({ pickup: { lat: 12.96, lon: 77.61 } });
-    const accepted = await assignedTo(o, first, delivery);
+    const accepted = await assignedTo(first, delivery);
     const second = await availableDriver(o, { location: { lat: 12.97, lon: 77.62 } });
     expect(await offersOf(second.client, second.id)).toEqual([]);
 
@@ -553,7 +554,7 @@ describe("release before pickup", () => {
     const o = await newOrg(QUIET);
     const driver = await availableDriver(o);
     const delivery = await o.addDelivery();
-    await assignedTo(o, driver, delivery);
+    await assignedTo(driver, delivery);
     await ok(driver.client.post(`/drivers/${driver.id}/deliveries/${delivery.id}/status`, { status: "picked_up" }));
     await expectError(await driver.client.post(`/drivers/${driver.id}/deliveries/${delivery.id}/release`, { reason: "late" }), 409);
     const d = await detail(o, delivery.id);
@@ -603,7 +604,7 @@ describe("ops reassign", () => {
     const o = await newOrg(QUIET);
     const first = await availableDriver(o, { location: { lat: 12.961, lon: 77.611 } });
     const delivery = await o.addDelivery({ pickup: { lat: 12.96, lon: 77.61 } });
-    await assignedTo(o, first, delivery);
+    await assignedTo(first, delivery);
     const second = await availableDriver(o, { location: { lat: 12.97, lon: 77.62 } });
 
     const moved = await ok(o.admin.post(`/admin/deliveries/${delivery.id}/reassign`, {}));

@@ -4,12 +4,12 @@
  * refuses targets that would let the Worker reach private networks, and orgs never see each
  * other's settings or dead letters.
  */
-import { env, exports } from "cloudflare:workers";
+import { env } from "cloudflare:workers";
 import { drizzle } from "drizzle-orm/d1";
 import { describe, expect, it } from "vitest";
 import { webhookDeadLetters } from "../../src/db/d1-schema";
 import worker from "../../src/index";
-import { client, newOrg } from "../helpers/api";
+import { apiRequest, client, newOrg, send } from "../helpers/api";
 import { expectError, expectValidationError, isoMs } from "../helpers/expect-error";
 import { ok } from "../helpers/zone-object";
 import { mintToken } from "../helpers/tokens";
@@ -91,11 +91,7 @@ describe("GET / PATCH /v2/admin/settings", () => {
     const production = { ...env, ENVIRONMENT: "production", JWT_SECRET: secret };
     const patch = (url: string) =>
       worker.fetch(
-        new Request("https://dispatch.test/v2/admin/settings", {
-          method: "PATCH",
-          headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-          body: JSON.stringify({ opsWebhookUrl: url, opsWebhookSecret: SECRET }),
-        }),
+        apiRequest("PATCH", "/admin/settings", `Bearer ${token}`, { opsWebhookUrl: url, opsWebhookSecret: SECRET }),
         production,
         { waitUntil() {}, passThroughOnException() {}, props: {} } as unknown as ExecutionContext,
       );
@@ -122,8 +118,7 @@ describe("GET / PATCH /v2/admin/settings", () => {
       await expectError(await caller.get("/admin/settings"), 403);
       await expectError(await caller.patch("/admin/settings", { opsWebhookUrl: null }), 403);
     }
-    const anonymous = await exports.default.fetch(new Request("https://dispatch.test/v2/admin/settings"));
-    await expectError(anonymous, 401);
+    await expectError(await send("GET", "/admin/settings"), 401);
     expect(await settingsOf(other)).toEqual({ opsWebhookUrl: null, opsWebhookSecretSet: false, updatedAt: null });
     expect((await settingsOf(o)).opsWebhookUrl).toBe(HOOK);
   });

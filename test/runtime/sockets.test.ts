@@ -10,7 +10,8 @@
  */
 import { evictDurableObject } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
-import { client, newOrg, squarePolygon } from "../helpers/api";
+import { client, newOrg } from "../helpers/api";
+import { squarePolygon } from "../helpers/geometry";
 import { expectError, isoMs } from "../helpers/expect-error";
 import { mintToken } from "../helpers/tokens";
 import {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { BENGALURU, client, json, newOrg, squarePolygon } from "../helpers/api";
+import { BENGALURU, client, json, newOrg } from "../helpers/api";
+import { squarePolygon } from "../helpers/geometry";
 import { expectError, expectValidationError, isoMs, uuidPattern } from "../helpers/expect-error";
 
 /** API.md "Zones and drivers": every setting with its documented default. */
