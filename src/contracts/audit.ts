@@ -23,7 +23,7 @@ export const AuditEventType = z.enum([
 export type AuditEventType = z.infer<typeof AuditEventType>;
 
 /** One audit event (seed 001 "Audit Trail API"). */
-export const AuditEventView = z.object({
+const AuditEventView = z.object({
   id: z.string(),
   timestamp: z.string(),
   eventType: AuditEventType,
@@ -32,7 +32,6 @@ export const AuditEventView = z.object({
   details: z.record(z.string(), z.unknown()),
   version: z.number().int().min(1),
 });
-export type AuditEventView = z.infer<typeof AuditEventView>;
 
 export const AuditResponse = z.object({
   deliveryId: z.string(),

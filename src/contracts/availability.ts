@@ -1,6 +1,4 @@
 import { z } from "zod";
-import { ActorType } from "./common";
-import { Availability } from "./statuses";
 
 export const TakeBreakBody = z.strictObject({
   durationMinutes: z.number().int().min(1).max(240),
@@ -13,13 +11,4 @@ export const ReasonBody = z.strictObject({ reason: z.string().trim().min(1).max(
 
 export const HistoryQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(500).default(50),
-});
-
-export const HistoryEntryView = z.object({
-  fromState: Availability,
-  toState: Availability,
-  reason: z.string().nullable(),
-  actorId: z.string().nullable(),
-  actorType: ActorType,
-  timestamp: z.string(),
 });

@@ -18,9 +18,6 @@ export const Longitude = z.number().min(-180).max(180);
 export const Coordinates = z.strictObject({ lat: Latitude, lon: Longitude });
 export type Coordinates = z.infer<typeof Coordinates>;
 
-/** ISO-8601 UTC with milliseconds, as the service writes every time. */
-export const IsoTimestamp = z.iso.datetime({ offset: true });
-
 export const Role = z.enum(["driver", "service", "ops", "admin"]);
 export type Role = z.infer<typeof Role>;
 

@@ -15,6 +15,10 @@ export const CustomerContact = z.strictObject({
 });
 export type CustomerContact = z.infer<typeof CustomerContact>;
 
+/** Matched automatically, or offered by ops only. */
+export const DispatchMode = z.enum(["auto", "manual"]);
+export type DispatchMode = z.infer<typeof DispatchMode>;
+
 export const CreateDeliveryBody = z.strictObject({
   sellerOrderId: MarketplaceRef,
   orderId: MarketplaceRef.optional(),
@@ -27,14 +31,18 @@ export const CreateDeliveryBody = z.strictObject({
   requirements: DeliveryRequirements.default({}),
   customer: CustomerContact.optional(),
   zoneId: Uuid.optional(),
-  dispatch: z.enum(["auto", "manual"]).default("auto"),
+  dispatch: DispatchMode.default("auto"),
 });
 export type CreateDeliveryBody = z.infer<typeof CreateDeliveryBody>;
 
 export const CancelDeliveryBody = z.strictObject({ reason: z.string().trim().min(1).max(255) });
 
+/** Statuses the assigned driver reports. */
+export const DriverReportedStatus = z.enum(["picked_up", "in_transit", "delivered", "failed"]);
+export type DriverReportedStatus = z.infer<typeof DriverReportedStatus>;
+
 export const DriverDeliveryStatusBody = z.strictObject({
-  status: z.enum(["picked_up", "in_transit", "delivered", "failed"]),
+  status: DriverReportedStatus,
   reason: z.string().trim().min(1).max(255).optional(),
 });
 export type DriverDeliveryStatusBody = z.infer<typeof DriverDeliveryStatusBody>;
@@ -58,7 +66,7 @@ export const DeliveryView = z.object({
   estimatedPrepTimeMinutes: z.number().int(),
   requirements: DeliveryRequirements,
   customer: CustomerContact.nullable(),
-  dispatch: z.enum(["auto", "manual"]),
+  dispatch: DispatchMode,
   status: DeliveryStatus,
   statusReason: z.string().nullable(),
   assignedDriverId: Uuid.nullable(),

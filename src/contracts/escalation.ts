@@ -9,6 +9,7 @@ export const FailureReason = z.enum([
   "zone_empty",
   "offers_exhausted",
 ]);
+export type FailureReason = z.infer<typeof FailureReason>;
 
 export const EscalationStatus = z.enum(["PENDING", "NOTIFIED", "REASSIGNED", "CANCELLED"]);
 export type EscalationStatus = z.infer<typeof EscalationStatus>;

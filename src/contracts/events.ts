@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { Coordinates, Uuid } from "./common";
-import { OfferPayload } from "./offers";
+import { OfferPayload, RejectionReason } from "./offers";
 import { Availability, DeliveryStatus } from "./statuses";
 
 /*
@@ -11,7 +11,7 @@ import { Availability, DeliveryStatus } from "./statuses";
 
 const Iso = z.string();
 
-export const OfferCreatedEvent = z.object({
+const OfferCreatedEvent = z.object({
   type: z.literal("offer_created"),
   offerId: Uuid,
   deliveryId: Uuid,
@@ -20,7 +20,7 @@ export const OfferCreatedEvent = z.object({
   createdAt: Iso,
 });
 
-export const OfferAcceptedEvent = z.object({
+const OfferAcceptedEvent = z.object({
   type: z.literal("offer_accepted"),
   offerId: Uuid,
   driverId: Uuid,
@@ -30,7 +30,7 @@ export const OfferAcceptedEvent = z.object({
   acceptedAt: Iso,
 });
 
-export const OfferRejectedEvent = z.object({
+const OfferRejectedEvent = z.object({
   type: z.literal("offer_rejected"),
   offerId: Uuid,
   driverId: Uuid,
@@ -39,7 +39,7 @@ export const OfferRejectedEvent = z.object({
   rejectedAt: Iso,
 });
 
-export const OfferExpiredEvent = z.object({
+const OfferExpiredEvent = z.object({
   type: z.literal("offer_expired"),
   offerId: Uuid,
   driverId: Uuid,
@@ -47,7 +47,7 @@ export const OfferExpiredEvent = z.object({
   expiresAt: Iso,
 });
 
-export const OfferCancelledEvent = z.object({
+const OfferCancelledEvent = z.object({
   type: z.literal("offer_cancelled"),
   offerId: Uuid,
   driverId: Uuid,
@@ -56,7 +56,7 @@ export const OfferCancelledEvent = z.object({
   cancelledAt: Iso,
 });
 
-export const AvailabilityChangedEvent = z.object({
+const AvailabilityChangedEvent = z.object({
   type: z.literal("availability_changed"),
   driverId: Uuid,
   fromState: Availability,
@@ -66,14 +66,14 @@ export const AvailabilityChangedEvent = z.object({
   changedAt: Iso,
 });
 
-export const BreakExpiredEvent = z.object({
+const BreakExpiredEvent = z.object({
   type: z.literal("break_expired"),
   driverId: Uuid,
   breakDurationMinutes: z.number().min(0),
   expiredAt: Iso,
 });
 
-export const UnassignedOrderEscalatedEvent = z.object({
+const UnassignedOrderEscalatedEvent = z.object({
   type: z.literal("unassigned_order_escalated"),
   deliveryId: Uuid,
   sellerOrderId: z.string(),
@@ -83,7 +83,7 @@ export const UnassignedOrderEscalatedEvent = z.object({
   supportTicketId: Uuid.optional(),
 });
 
-export const SupportTicketCreatedEvent = z.object({
+const SupportTicketCreatedEvent = z.object({
   type: z.literal("support_ticket_created"),
   ticketId: Uuid,
   deliveryId: Uuid,
@@ -94,7 +94,7 @@ export const SupportTicketCreatedEvent = z.object({
   createdAt: Iso,
 });
 
-export const DeliveryEtaUpdatedEvent = z.object({
+const DeliveryEtaUpdatedEvent = z.object({
   type: z.literal("delivery_eta_updated"),
   deliveryId: Uuid,
   estimatedPickupTime: Iso,
@@ -103,7 +103,7 @@ export const DeliveryEtaUpdatedEvent = z.object({
   updatedAt: Iso,
 });
 
-export const DeliveryLocationUpdatedEvent = z.object({
+const DeliveryLocationUpdatedEvent = z.object({
   type: z.literal("delivery_location_updated"),
   deliveryId: Uuid,
   location: Coordinates.extend({ accuracyMeters: z.number().min(0) }),
@@ -112,7 +112,7 @@ export const DeliveryLocationUpdatedEvent = z.object({
   updatedAt: Iso,
 });
 
-export const DeliveryStatusChangedEvent = z.object({
+const DeliveryStatusChangedEvent = z.object({
   type: z.literal("delivery_status_changed"),
   deliveryId: Uuid,
   orderId: z.string(),
@@ -123,7 +123,7 @@ export const DeliveryStatusChangedEvent = z.object({
 });
 
 /** Analytics events; their schemas are fixed now, they are emitted by the analytics work. */
-export const ZoneHealthUpdatedEvent = z.object({
+const ZoneHealthUpdatedEvent = z.object({
   type: z.literal("zone_health_updated"),
   zoneId: Uuid,
   zoneName: z.string(),
@@ -138,7 +138,7 @@ export const ZoneHealthUpdatedEvent = z.object({
   updatedAt: Iso,
 });
 
-export const DriverPerformanceUpdatedEvent = z.object({
+const DriverPerformanceUpdatedEvent = z.object({
   type: z.literal("driver_performance_updated"),
   driverId: Uuid,
   driverName: z.string(),
@@ -171,9 +171,6 @@ export const ZoneEvent = z.discriminatedUnion("type", [
 ]);
 export type ZoneEvent = z.infer<typeof ZoneEvent>;
 
-/** What goes over the wire: the event plus its place in the audience's stream. */
-export type SequencedEvent = ZoneEvent & { seq: number; eventId: string };
-
 /** Optional client correlation id, echoed in the message's `ack`. */
 const ClientId = z.string().min(1).max(64).optional();
 
@@ -199,7 +196,7 @@ export const DriverMessage = z.discriminatedUnion("type", [
     type: z.literal("reject_offer"),
     id: ClientId,
     offerId: Uuid,
-    reason: z.enum(["too_far", "no_time", "bad_area", "other"]).optional(),
+    reason: RejectionReason.optional(),
   }),
   z.strictObject({ type: z.literal("ping"), id: ClientId }),
 ]);

@@ -26,6 +26,7 @@ export const AcceptOfferBody = z.strictObject({
 });
 
 export const RejectionReason = z.enum(["too_far", "no_time", "bad_area", "other"]);
+export type RejectionReason = z.infer<typeof RejectionReason>;
 export const RejectOfferBody = z.strictObject({ reason: RejectionReason.optional() });
 
 export const OfferParams = z.strictObject({ id: Uuid, offerId: Uuid });

@@ -47,7 +47,7 @@ export const DEFAULT_ZONE_SETTINGS: ZoneSettings = {
   currency: "INR",
 };
 
-export const IanaTimezone = z
+const IanaTimezone = z
   .string()
   .min(1)
   .max(64)

@@ -1,17 +1,14 @@
 import { changeAvailability } from "./availability-changes";
 import { announceStatus } from "./delivery-tracking";
-import { matchDelivery, offerWaitingTo } from "./dispatch-round";
 import { conflict } from "./errors";
-import { armEscalation } from "./escalation";
 import type { Actor, AssignmentRecord, AssignmentStatus, DeliveryRecord } from "./model";
 import { SYSTEM } from "./model";
-import { withdrawOffer } from "./offer-lifecycle";
 import type { ZoneTx } from "./zone-tx";
 
 /**
  * Puts a driver on a `ready` delivery: one ACTIVE assignment, the delivery `assigned`, the
- * driver `busy`. Every other pending offer of the delivery, and of the driver, is withdrawn and
- * what they concerned is matched again.
+ * driver `busy`. Every other pending offer of the delivery, and of the driver, is left for
+ * settle to withdraw, and what they concerned is matched again.
  */
 export function assignDriver(
   tx: ZoneTx,
@@ -49,18 +46,11 @@ export function assignDriver(
     updatedAt: tx.nowIso,
   });
   announceStatus(tx, assigned, delivery.status, null);
-  armEscalation(tx, deliveryId);
+  tx.follow.rearmEscalation(deliveryId);
   tx.audit(deliveryId, "driver_assigned", { driverId, assignmentId: assignment.id, offerId: via.offerId }, via.actor);
   changeAvailability(tx, driverId, "assign", SYSTEM, { reason: "assigned" });
-
-  for (const offer of tx.pendingOffersOfDelivery(deliveryId)) {
-    withdrawOffer(tx, offer, "delivery_assigned");
-    offerWaitingTo(tx, offer.driverId);
-  }
-  for (const offer of tx.pendingOffersOfDriver(driverId)) {
-    withdrawOffer(tx, offer, "driver_busy");
-    matchDelivery(tx, offer.deliveryId);
-  }
+  tx.follow.withdrawOffersOfDelivery(deliveryId, "delivery_assigned");
+  tx.follow.withdrawOffersOfDriver(driverId, "driver_busy");
   return assignment;
 }
 

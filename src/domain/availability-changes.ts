@@ -1,11 +1,8 @@
-import type { Availability } from "../contracts/statuses";
-import { type AvailabilityCommand, applyAvailabilityCommand } from "./availability-machine";
-import { offerWaitingTo } from "./dispatch-round";
-import { ensureLivenessCheck } from "./liveness";
+import { audience } from "./audiences";
+import { type AvailabilityCommand, applyAvailabilityCommand, isWatchedForSilence } from "./availability-machine";
 import type { Actor, DriverRecord } from "./model";
 import { iso } from "./model";
-import { withdrawOffersOf } from "./offer-lifecycle";
-import { type ZoneTx, audience } from "./zone-tx";
+import type { ZoneTx } from "./zone-tx";
 
 export interface AvailabilityOptions {
   reason?: string | null;
@@ -15,8 +12,8 @@ export interface AvailabilityOptions {
 
 /**
  * Moves a driver to the state `command` leads to (409 when the machine forbids it), records the
- * history row, and keeps the driver's timers and offers in step: a break has an end, a live
- * driver is watched for going silent, and only an available driver holds offers.
+ * history row and arms the break's end. What it means elsewhere is left to settle: a live driver
+ * is watched for going silent, and only an available driver holds offers.
  */
 export function changeAvailability(
   tx: ZoneTx,
@@ -52,15 +49,10 @@ export function changeAvailability(
   });
   if (until === null) tx.clearTimer("break_end", driverId);
   else tx.setTimer("break_end", driverId, until);
-  if (isWatchedForSilence(to)) ensureLivenessCheck(tx, next);
+  if (isWatchedForSilence(to)) tx.follow.watchLiveness(driverId);
   // Offers follow availability: a driver who stops being available keeps none (taking a job
   // withdraws them in assignDriver), and a driver who becomes available is new supply.
-  if (from === "available" && to !== "busy") withdrawOffersOf(tx, next, `driver_${to}`);
-  if (to === "available") offerWaitingTo(tx, driverId);
+  if (from === "available" && to !== "busy") tx.follow.withdrawOffersOfDriver(driverId, `driver_${to}`);
+  if (to === "available") tx.follow.offerWaitingTo(driverId);
   return tx.requireDriver(driverId);
-}
-
-/** States a silent driver is taken out of (API.md: `available` / `on_break` → `offline`). */
-export function isWatchedForSilence(availability: Availability): boolean {
-  return availability === "available" || availability === "on_break";
 }

@@ -65,3 +65,8 @@ export function actorTypeFor(command: AvailabilityCommand): ActorType {
 export function isMatchable(availability: Availability): boolean {
   return availability === "available";
 }
+
+/** States a silent driver is taken out of (`available` / `on_break` → `offline`). */
+export function isWatchedForSilence(availability: Availability): boolean {
+  return availability === "available" || availability === "on_break";
+}

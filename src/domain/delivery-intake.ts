@@ -1,7 +1,5 @@
 import type { CreateDeliveryBody } from "../contracts/deliveries";
-import { matchDelivery } from "./dispatch-round";
 import { conflict } from "./errors";
-import { armEscalation } from "./escalation";
 import type { Actor, DeliveryRecord } from "./model";
 import type { ZoneTx } from "./zone-tx";
 
@@ -13,7 +11,7 @@ export interface NewDelivery extends Omit<CreateDeliveryBody, "orderId" | "zoneI
 
 /**
  * Takes a delivery into the zone as `ready`, audited as `created` (version 1); with automatic
- * dispatch the first matching round runs in the same decision.
+ * dispatch the first matching round runs in the same decision (settle).
  */
 export function acceptDelivery(tx: ZoneTx, input: NewDelivery, actor: Actor): DeliveryRecord {
   if (tx.delivery(input.id)) throw conflict("Delivery already exists");
@@ -57,7 +55,7 @@ export function acceptDelivery(tx: ZoneTx, input: NewDelivery, actor: Actor): De
     },
     actor,
   );
-  matchDelivery(tx, delivery.id);
-  armEscalation(tx, delivery.id);
-  return tx.requireDelivery(delivery.id);
+  tx.follow.match(delivery.id);
+  tx.follow.rearmEscalation(delivery.id);
+  return delivery;
 }

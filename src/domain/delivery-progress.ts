@@ -1,16 +1,11 @@
+import type { DriverReportedStatus } from "../contracts/deliveries";
 import type { DeliveryStatus } from "../contracts/statuses";
 import { assignDriver, finishAssignment } from "./assignment-lifecycle";
 import { assertDeliveryMove, auditEventForStatus } from "./delivery-status";
 import { announceStatus } from "./delivery-tracking";
-import { matchDelivery, offerWaitingTo } from "./dispatch-round";
 import { DomainError, conflict } from "./errors";
-import { armEscalation } from "./escalation";
-import type { Actor, AssignmentStatus, DeliveryRecord, OfferRecord } from "./model";
-import { withdrawOffer } from "./offer-lifecycle";
+import type { Actor, AssignmentStatus, DeliveryRecord } from "./model";
 import type { ZoneTx } from "./zone-tx";
-
-/** Statuses the assigned driver reports (API.md "Deliveries"). */
-export type DriverReportedStatus = Extract<DeliveryStatus, "picked_up" | "in_transit" | "delivered" | "failed">;
 
 /** How the assignment ends when the delivery moves to each status (absent: it goes on). */
 const ASSIGNMENT_END: Partial<Record<DeliveryStatus, AssignmentStatus>> = {
@@ -21,9 +16,10 @@ const ASSIGNMENT_END: Partial<Record<DeliveryStatus, AssignmentStatus>> = {
 
 /**
  * Moves a delivery along the status machine (409 on an illegal move) and audits it. Ending the
- * delivery ends its assignment and frees the driver; a cancelled delivery's offers are withdrawn.
+ * delivery ends its assignment and frees the driver; a cancelled delivery's offers are withdrawn
+ * (by settle, whose drivers are then free for other deliveries).
  */
-export function moveDelivery(
+function moveDelivery(
   tx: ZoneTx,
   deliveryId: string,
   to: DeliveryStatus,
@@ -45,27 +41,17 @@ export function moveDelivery(
   });
   announceStatus(tx, moved, delivery.status, reason);
   // Back to `ready` (a release) the ladder resumes; any other move ends it.
-  armEscalation(tx, deliveryId);
+  tx.follow.rearmEscalation(deliveryId);
   tx.audit(
     deliveryId,
     auditEventForStatus(to),
     { from: delivery.status, to, reason, driverId: delivery.assignedDriverId },
     actor,
   );
-  const withdrawn =
-    to === "cancelled" ? tx.pendingOffersOfDelivery(deliveryId).map((offer) => withdrawOffer(tx, offer, "delivery_cancelled")) : [];
+  if (to === "cancelled") tx.follow.withdrawOffersOfDelivery(deliveryId, "delivery_cancelled");
   const ends = ASSIGNMENT_END[to];
   if (ends) finishAssignment(tx, moved, ends, `delivery_${to}`);
-  offerWaitingToHoldersOf(tx, withdrawn);
   return tx.requireDelivery(deliveryId);
-}
-
-/**
- * Drivers whose offers were just withdrawn are free again: like a driver becoming available,
- * they are new supply for the deliveries still waiting (a pending offer kept them out of matching).
- */
-function offerWaitingToHoldersOf(tx: ZoneTx, withdrawn: OfferRecord[]): void {
-  for (const offer of withdrawn) offerWaitingTo(tx, offer.driverId);
 }
 
 function requireAssignedDriver(tx: ZoneTx, driverId: string, deliveryId: string): DeliveryRecord {
@@ -113,7 +99,7 @@ function unassign(tx: ZoneTx, delivery: DeliveryRecord, status: AssignmentStatus
 export function releaseDelivery(tx: ZoneTx, driverId: string, deliveryId: string, reason: string): DeliveryRecord {
   const delivery = requireAssignedDriver(tx, driverId, deliveryId);
   unassign(tx, delivery, "RELEASED", reason, { type: "driver", id: driverId });
-  matchDelivery(tx, deliveryId);
+  tx.follow.match(deliveryId);
   return tx.requireDelivery(deliveryId);
 }
 
@@ -133,13 +119,9 @@ export function reassignDelivery(tx: ZoneTx, deliveryId: string, driverId: strin
     }
   }
   if (delivery.status === "assigned") unassign(tx, delivery, "REASSIGNED", "ops_reassign", actor);
-  const withdrawn = tx.pendingOffersOfDelivery(deliveryId).map((offer) => withdrawOffer(tx, offer, "ops_reassign"));
-  if (driverId) {
-    assignDriver(tx, deliveryId, driverId, { offerId: null, actor });
-  } else {
-    matchDelivery(tx, deliveryId, { force: true });
-  }
-  // Only after this delivery has had its turn, so freed drivers do not pre-empt it elsewhere.
-  offerWaitingToHoldersOf(tx, withdrawn);
+  // Recorded before the assignment's own withdrawal, so the offers out go as `ops_reassign`.
+  tx.follow.withdrawOffersOfDelivery(deliveryId, "ops_reassign");
+  if (driverId) assignDriver(tx, deliveryId, driverId, { offerId: null, actor });
+  else tx.follow.match(deliveryId, { force: true });
   return tx.requireDelivery(deliveryId);
 }

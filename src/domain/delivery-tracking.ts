@@ -5,19 +5,14 @@ import { estimateEta } from "./eta";
 import { maskPhone } from "./phone";
 import type { DeliveryRecord } from "./model";
 import { iso } from "./model";
-import { type ZoneTx, audience } from "./zone-tx";
+import { audience } from "./audiences";
+import type { TrackingMark } from "./zone-changes";
+import type { ZoneTx } from "./zone-tx";
 
 /** Customers see at most one position per second per delivery. */
 const LOCATION_EVERY_MS = 1000;
 /** An ETA is announced again only when it moves by a minute or more. */
 const ETA_STEP_MS = 60_000;
-
-/** What was last told a delivery's customers; kept in memory only (a restart re-announces). */
-export interface TrackingMark {
-  locationAt: number;
-  pickupAt: number;
-  deliveryAt: number;
-}
 
 /** Tells the delivery's customers and the zone's ops that its status changed. */
 export function announceStatus(tx: ZoneTx, delivery: DeliveryRecord, from: DeliveryStatus, reason: string | null): void {
@@ -80,7 +75,7 @@ export function trackDriverPosition(tx: ZoneTx, driverId: string): void {
 const TRACKING_AFTER_END_MS = 24 * 3_600_000;
 
 /** "John Doe" → "John D.": customers see a first name and an initial, no more. */
-export function shortName(name: string): string {
+function shortName(name: string): string {
   const [first = "", ...rest] = name.trim().split(/\s+/);
   const last = rest.at(-1);
   return last ? `${first} ${last[0]?.toUpperCase()}.` : first;

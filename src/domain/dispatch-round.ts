@@ -1,41 +1,19 @@
+import type { RoundOptions } from "./follow-ups";
 import { haversineKm } from "./geo";
-import type { MatchFailure, MatchRequest } from "./matching";
+import { matchRequest, searchRadiusFor } from "./match-request";
 import { bestCandidates, explainNoCandidates, isEligible } from "./matching";
-import type { DeliveryRecord, OfferRecord, UnassignedRecord } from "./model";
+import type { OfferRecord } from "./model";
 import { SYSTEM } from "./model";
 import { createOffer } from "./offer-lifecycle";
+import { recordUnmatched } from "./unassigned-records";
 import type { ZoneTx } from "./zone-tx";
 
 /*
  * Automatic dispatch. A round offers a `ready` delivery to its best candidates: one at a time in
  * `sequential` mode, the best `broadcastSize` at once in `broadcast` mode (first accept wins).
- * A round that finds nobody records why on the delivery's unassigned record.
+ * A round that finds nobody records why on the delivery's unassigned record. Only settle.ts runs
+ * rounds: rules ask for one with `tx.follow.match` / `tx.follow.offerWaitingTo`.
  */
-
-export interface RoundOptions {
-  /** Run even for a manually dispatched delivery (ops reassign, escalation). */
-  force?: boolean;
-  /** Make at least one round of offers even past maxOfferAttempts (escalation level 2). */
-  beyondAttemptLimit?: boolean;
-}
-
-/** Escalation level 2 widens the search, and it stays wide for the delivery's later rounds. */
-export function searchRadiusFor(tx: ZoneTx, delivery: DeliveryRecord): number {
-  const settings = tx.zone.settings;
-  return (delivery.unassigned?.escalationLevel ?? 0) >= 2 ? settings.widenedRadiusKm : settings.searchRadiusKm;
-}
-
-export function matchRequest(tx: ZoneTx, delivery: DeliveryRecord, radiusKm: number): MatchRequest {
-  return {
-    pickup: delivery.pickup,
-    requirements: delivery.requirements,
-    excluded: new Set(delivery.excludedDriverIds),
-    zoneId: delivery.zoneId,
-    radiusKm,
-    now: tx.now,
-    freshForMs: tx.zone.settings.offlineAfterSeconds * 1000,
-  };
-}
 
 /** Offers a delivery to as many candidates as its mode allows; returns the offers made. */
 export function matchDelivery(tx: ZoneTx, deliveryId: string, options: RoundOptions = {}): OfferRecord[] {
@@ -50,7 +28,7 @@ export function matchDelivery(tx: ZoneTx, deliveryId: string, options: RoundOpti
   const attemptsLeft = options.beyondAttemptLimit ? open : settings.maxOfferAttempts - delivery.autoOfferCount;
   if (attemptsLeft <= 0) {
     // Offers still out may yet be accepted: the delivery is unmatched only once they are gone.
-    if (pending === 0) recordUnmatched(tx, deliveryId, "offers_exhausted", 0, radiusKm);
+    if (pending === 0) recordUnmatched(tx, deliveryId, "offers_exhausted", radiusKm);
     return [];
   }
   if (delivery.autoOfferCount === 0 && delivery.unassigned === null) {
@@ -59,9 +37,7 @@ export function matchDelivery(tx: ZoneTx, deliveryId: string, options: RoundOpti
   const request = matchRequest(tx, delivery, radiusKm);
   const candidates = bestCandidates(tx, request, Math.min(open, attemptsLeft));
   if (candidates.length === 0) {
-    if (tx.pendingOffersOfDelivery(deliveryId).length === 0) {
-      recordUnmatched(tx, deliveryId, explainNoCandidates(tx, request), 0, radiusKm);
-    }
+    if (tx.pendingOffersOfDelivery(deliveryId).length === 0) recordUnmatched(tx, deliveryId, explainNoCandidates(tx, request), radiusKm);
     return [];
   }
   // `count`: the best candidates found, nearest first — the search stops once it has enough.
@@ -85,60 +61,12 @@ export function matchDelivery(tx: ZoneTx, deliveryId: string, options: RoundOpti
  * can change (else every location tick near one would rewrite its unassigned record).
  */
 export function offerWaitingTo(tx: ZoneTx, driverId: string): void {
-  const waiting = tx.waitingDeliveries();
-  for (const delivery of waiting) {
+  for (const delivery of tx.waitingDeliveries()) {
     const driver = tx.driver(driverId);
     if (!driver?.location || driver.availability !== "available" || tx.holdsPendingOffer(driverId)) return;
     if (delivery.autoOfferCount >= tx.zone.settings.maxOfferAttempts) continue;
-    const request = matchRequest(tx, delivery, searchRadiusFor(tx, delivery));
+    const request = matchRequest(tx, delivery);
     if (!isEligible(tx, request, driver) || haversineKm(driver.location, delivery.pickup) > request.radiusKm) continue;
     matchDelivery(tx, delivery.id);
   }
-}
-
-/** Creates or updates the delivery's unassigned record after a round that found nobody. */
-export function recordUnmatched(tx: ZoneTx, deliveryId: string, reason: MatchFailure, count: number, radiusKm: number): void {
-  const delivery = tx.requireDelivery(deliveryId);
-  const current = delivery.unassigned;
-  if (current) {
-    tx.putDelivery({
-      ...delivery,
-      unassigned: {
-        ...current,
-        // Waiting again after an assignment fell through: the record is open again.
-        escalationStatus: current.escalationLevel > 0 ? "NOTIFIED" : "PENDING",
-        failureReason: reason,
-        lastAttemptAt: tx.nowIso,
-        attemptCount: current.attemptCount + 1,
-        updatedAt: tx.nowIso,
-      },
-    });
-    return;
-  }
-  openUnassignedRecord(tx, delivery, reason);
-  tx.audit(deliveryId, "driver_candidates_found", { count, radiusKm, failureReason: reason }, SYSTEM);
-}
-
-/** Starts the delivery's unassigned record (level 0, PENDING) with why nobody could take it. */
-export function openUnassignedRecord(tx: ZoneTx, delivery: DeliveryRecord, reason: MatchFailure): UnassignedRecord {
-  const record: UnassignedRecord = {
-    id: tx.newId(),
-    orgId: delivery.orgId,
-    zoneId: delivery.zoneId,
-    deliveryId: delivery.id,
-    sellerOrderId: delivery.sellerOrderId,
-    location: delivery.pickup,
-    failureReason: reason,
-    firstAttemptAt: tx.nowIso,
-    lastAttemptAt: tx.nowIso,
-    attemptCount: 1,
-    escalationLevel: 0,
-    escalationStatus: "PENDING",
-    supportTicketId: null,
-    notificationSentAt: null,
-    createdAt: tx.nowIso,
-    updatedAt: tx.nowIso,
-  };
-  tx.putDelivery({ ...tx.requireDelivery(delivery.id), unassigned: record });
-  return record;
 }

@@ -1,10 +1,7 @@
 import type { CreateDriverBody, DriverProfilePatch, LocationBody, ZonePreference } from "../contracts/drivers";
-import { isWatchedForSilence } from "./availability-changes";
-import { conflict } from "./errors";
+import { isWatchedForSilence } from "./availability-machine";
 import { trackDriverPosition } from "./delivery-tracking";
-import { offerWaitingTo } from "./dispatch-round";
-import { ensureLivenessCheck } from "./liveness";
-import { withdrawOffersOf } from "./offer-lifecycle";
+import { conflict } from "./errors";
 import type { DriverRecord, HistoryEntry } from "./model";
 import type { ZoneTx } from "./zone-tx";
 
@@ -12,7 +9,7 @@ import type { ZoneTx } from "./zone-tx";
 const STARTING_RATING = 5;
 
 /** A position is written to storage at most this often; ticks in between live in memory. */
-export const LOCATION_PERSIST_INTERVAL_MS = 10_000;
+const LOCATION_PERSIST_INTERVAL_MS = 10_000;
 
 export function registerDriver(tx: ZoneTx, id: string, input: Omit<CreateDriverBody, "zoneId">): DriverRecord {
   if (tx.driver(id)) throw conflict("Driver already exists");
@@ -44,9 +41,7 @@ export function registerDriver(tx: ZoneTx, id: string, input: Omit<CreateDriverB
 
 export function editDriverProfile(tx: ZoneTx, id: string, patch: DriverProfilePatch): DriverRecord {
   const driver = tx.requireDriver(id);
-  tx.putDriver({ ...driver, ...patch, updatedAt: tx.nowIso });
-  offerWaitingToIfFree(tx, id);
-  return tx.requireDriver(id);
+  return offerWaitingToIfFree(tx, tx.putDriver({ ...driver, ...patch, updatedAt: tx.nowIso }));
 }
 
 export function setZonePreferences(
@@ -56,14 +51,13 @@ export function setZonePreferences(
 ): DriverRecord {
   const driver = tx.requireDriver(id);
   const zonePreferences = Object.fromEntries(preferences.map((p) => [p.zoneId, p.preference]));
-  tx.putDriver({ ...driver, zonePreferences, updatedAt: tx.nowIso });
-  offerWaitingToIfFree(tx, id);
-  return tx.requireDriver(id);
+  return offerWaitingToIfFree(tx, tx.putDriver({ ...driver, zonePreferences, updatedAt: tx.nowIso }));
 }
 
 /** A free driver whose vehicle, capabilities or zone preference changed may now fit a waiting delivery. */
-function offerWaitingToIfFree(tx: ZoneTx, id: string): void {
-  if (tx.requireDriver(id).availability === "available") offerWaitingTo(tx, id);
+function offerWaitingToIfFree(tx: ZoneTx, driver: DriverRecord): DriverRecord {
+  if (driver.availability === "available") tx.follow.offerWaitingTo(driver.id);
+  return driver;
 }
 
 /** A sign of life from the driver (any request of theirs, a socket message). */
@@ -89,11 +83,11 @@ export function recordLocation(tx: ZoneTx, id: string, report: LocationBody): { 
     },
     { durable: !driver.location || isPersistDue(tx, driver) },
   );
-  if (isWatchedForSilence(next.availability)) ensureLivenessCheck(tx, next);
+  if (isWatchedForSilence(next.availability)) tx.follow.watchLiveness(id);
   if (applied && next.availability === "busy") trackDriverPosition(tx, id);
   // A free driver who moves may come within reach of a delivery that found nobody.
-  if (applied && next.availability === "available" && tx.state.waiting.size > 0) offerWaitingTo(tx, id);
-  return { driver: tx.requireDriver(id), applied };
+  if (applied && next.availability === "available" && tx.state.waiting.size > 0) tx.follow.offerWaitingTo(id);
+  return { driver: next, applied };
 }
 
 function isPersistDue(tx: ZoneTx, driver: DriverRecord): boolean {
@@ -108,7 +102,7 @@ export function departDriver(tx: ZoneTx, id: string, toZoneId: string): DriverRe
   const driver = tx.requireDriver(id);
   if (toZoneId === tx.zone.id) return driver;
   if (driver.availability === "busy") throw conflict("Driver is busy and cannot move zones until the delivery ends");
-  withdrawOffersOf(tx, driver, "driver_moved_zone");
+  tx.follow.withdrawOffersOfDriver(id, "driver_moved_zone");
   tx.clearTimer("break_end", id);
   tx.removeDriver(driver, toZoneId);
   return driver;
@@ -126,6 +120,8 @@ export function admitMovedDriver(tx: ZoneTx, snapshot: DriverRecord, unflushedHi
   if (driver.availability === "on_break" && driver.availabilityUntil) {
     tx.setTimer("break_end", driver.id, Date.parse(driver.availabilityUntil));
   }
-  if (isWatchedForSilence(driver.availability)) ensureLivenessCheck(tx, driver);
+  if (isWatchedForSilence(driver.availability)) tx.follow.watchLiveness(driver.id);
+  // A driver who arrives available is new supply here, like one who just became free.
+  if (driver.availability === "available") tx.follow.offerWaitingTo(driver.id);
   return driver;
 }

@@ -1,10 +1,12 @@
 import type { EscalateBody } from "../contracts/escalation";
-import { matchDelivery, matchRequest, openUnassignedRecord, searchRadiusFor } from "./dispatch-round";
+import { audience } from "./audiences";
 import { conflict, notFound } from "./errors";
 import { TOP_LEVEL, levelReached, levelsToFire, nextLevelAt } from "./escalation-ladder";
+import { matchRequest } from "./match-request";
 import { type MatchFailure, explainNoCandidates, rankCandidates } from "./matching";
 import { type Actor, type DeliveryRecord, type JsonObject, SYSTEM, type UnassignedRecord } from "./model";
-import { type ZoneTx, audience } from "./zone-tx";
+import { openUnassignedRecord } from "./unassigned-records";
+import type { ZoneTx } from "./zone-tx";
 
 /*
  * The unassigned-order ladder in the zone (API.md "Escalation and audit"): while a delivery is
@@ -24,7 +26,7 @@ interface LevelCause {
   manual?: { reason: string; notes?: string };
 }
 
-/** Puts the delivery's escalation timer at its next level, or removes it when none is left. */
+/** Puts the delivery's escalation timer at its next level, or removes it when none is left (settle.ts). */
 export function armEscalation(tx: ZoneTx, deliveryId: string): void {
   const delivery = tx.delivery(deliveryId);
   const due =
@@ -49,7 +51,7 @@ export function escalateIfDue(tx: ZoneTx, deliveryId: string, trigger: Escalatio
   const reached = levelReached(Date.parse(delivery.createdAt), tx.zone.settings.escalationSeconds, tx.now);
   const levels = levelsToFire(levelOf(delivery), reached);
   for (const level of levels) fireLevel(tx, deliveryId, level, { trigger, actor: SYSTEM });
-  armEscalation(tx, deliveryId);
+  tx.follow.rearmEscalation(deliveryId);
   return levels.length;
 }
 
@@ -79,7 +81,7 @@ export function escalateManually(tx: ZoneTx, request: ManualEscalation, actor: A
   }
   const manual = { reason: request.reason, ...(request.notes === undefined ? {} : { notes: request.notes }) };
   for (const level of levelsToFire(current, request.level)) fireLevel(tx, delivery.id, level, { trigger: "manual", actor, manual });
-  armEscalation(tx, delivery.id);
+  tx.follow.rearmEscalation(delivery.id);
   const record = tx.requireDelivery(delivery.id).unassigned as UnassignedRecord;
   return {
     success: true as const,
@@ -115,7 +117,7 @@ function fireLevel(tx: ZoneTx, deliveryId: string, level: number, cause: LevelCa
   };
   tx.emit([audience.ops], event);
   tx.notifyOps({ type: event.type, severity: level === TOP_LEVEL ? "critical" : "warning", data: event });
-  if (level === 2) matchDelivery(tx, deliveryId, { force: true, beyondAttemptLimit: true });
+  if (level === 2) tx.follow.match(deliveryId, { force: true, beyondAttemptLimit: true });
 }
 
 /** Puts the record at `level`, created first if matching never wrote one (manual dispatch, offers out). */
@@ -137,7 +139,7 @@ function raiseRecord(tx: ZoneTx, deliveryId: string, level: number): void {
  * no driver could be offered it now; otherwise drivers could take it but none has.
  */
 function whyStillWaiting(tx: ZoneTx, delivery: DeliveryRecord): MatchFailure {
-  const request = matchRequest(tx, delivery, searchRadiusFor(tx, delivery));
+  const request = matchRequest(tx, delivery);
   return rankCandidates(tx, request).length === 0 ? explainNoCandidates(tx, request) : "no_available_drivers";
 }
 

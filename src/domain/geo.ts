@@ -9,7 +9,7 @@ export interface LatLon {
   lat: number;
   lon: number;
 }
-export type Position = number[];
+type Position = number[];
 export type PolygonCoordinates = Position[][];
 
 export interface PolygonProblem {

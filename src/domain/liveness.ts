@@ -1,4 +1,5 @@
-import { changeAvailability, isWatchedForSilence } from "./availability-changes";
+import { changeAvailability } from "./availability-changes";
+import { isWatchedForSilence } from "./availability-machine";
 import type { DriverRecord } from "./model";
 import { SYSTEM } from "./model";
 import type { ZoneTx } from "./zone-tx";

@@ -1,14 +1,11 @@
 import type { DeliveryRequirements } from "../contracts/deliveries";
+import type { FailureReason } from "../contracts/escalation";
 import type { LatLon } from "./geo";
 import type { DriverRecord } from "./model";
 
 /** Why a matching round found nobody (the unassigned record's `failureReason`). */
-export type MatchFailure =
-  | "zone_empty"
-  | "all_drivers_busy"
-  | "distance_exceeded"
-  | "no_available_drivers"
-  | "offers_exhausted";
+/** Why a round found nobody. */
+export type MatchFailure = FailureReason;
 
 /** What matching may read of the zone, as the current decision sees it. */
 export interface MatchingView {
@@ -66,7 +63,7 @@ export function compareCandidates(zoneId: string, a: Candidate, b: Candidate): n
   );
 }
 
-export function meetsRequirements(driver: DriverRecord, requirements: DeliveryRequirements): boolean {
+function meetsRequirements(driver: DriverRecord, requirements: DeliveryRequirements): boolean {
   const vehicleOk =
     !requirements.vehicleTypes || (driver.vehicleType !== null && requirements.vehicleTypes.includes(driver.vehicleType));
   const capabilitiesOk = (requirements.capabilities ?? []).every((c) => driver.capabilities.includes(c));

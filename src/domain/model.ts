@@ -4,9 +4,9 @@
  * mutated in place: a rule builds the next version and hands it to the ZoneTx.
  */
 import type { AuditEventType } from "../contracts/audit";
-import type { TicketStatus } from "../contracts/escalation";
+import type { EscalationStatus, FailureReason, TicketStatus } from "../contracts/escalation";
 import type { ActorType, Coordinates } from "../contracts/common";
-import type { CustomerContact, DeliveryRequirements } from "../contracts/deliveries";
+import type { CustomerContact, DeliveryRequirements, DispatchMode } from "../contracts/deliveries";
 import type { DriverLocation, VehicleType, ZonePreference } from "../contracts/drivers";
 import type { GeoJsonPolygon } from "../contracts/geojson";
 import type { OfferPayload, OfferStatus } from "../contracts/offers";
@@ -82,7 +82,7 @@ export interface DeliveryRecord {
   estimatedPrepTimeMinutes: number;
   requirements: DeliveryRequirements;
   customer: CustomerContact | null;
-  dispatch: "auto" | "manual";
+  dispatch: DispatchMode;
   status: DeliveryStatus;
   /** Why the delivery reached its current status (cancel / fail / release reason). */
   statusReason: string | null;
@@ -112,7 +112,7 @@ export interface OfferRecord {
   driverId: string;
   status: OfferStatus;
   /** `auto` offers come from matching; `manual` ones from ops (POST …/offers). */
-  mode: "auto" | "manual";
+  mode: DispatchMode;
   payload: OfferPayload;
   createdAt: string;
   expiresAt: string;
@@ -142,8 +142,6 @@ export interface AssignmentRecord {
   endReason: string | null;
 }
 
-export type EscalationStatus = "PENDING" | "NOTIFIED" | "REASSIGNED" | "CANCELLED";
-
 /** seed 001 "Unassigned Orders": kept on the delivery, projected into D1 for cross-zone reads. */
 export interface UnassignedRecord {
   id: string;
@@ -152,7 +150,7 @@ export interface UnassignedRecord {
   deliveryId: string;
   sellerOrderId: string;
   location: Coordinates;
-  failureReason: string;
+  failureReason: FailureReason;
   firstAttemptAt: string;
   lastAttemptAt: string;
   attemptCount: number;

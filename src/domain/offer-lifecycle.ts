@@ -1,16 +1,17 @@
 import type { OfferStatus } from "../contracts/offers";
 import { assignDriver } from "./assignment-lifecycle";
-import { matchDelivery, offerWaitingTo } from "./dispatch-round";
+import { audience } from "./audiences";
 import { conflict, notFound } from "./errors";
-import type { Actor, AssignmentRecord, DeliveryRecord, DriverRecord, OfferRecord } from "./model";
+import type { Actor, AssignmentRecord, DeliveryRecord, OfferRecord } from "./model";
 import { SYSTEM, iso } from "./model";
 import { offerPayload } from "./offer-payload";
-import { type ZoneTx, audience } from "./zone-tx";
+import type { ZoneTx } from "./zone-tx";
 
 /*
  * An offer's life: PENDING until the driver accepts (ACCEPTED), rejects (REJECTED), lets it run
  * out (EXPIRED), or it is withdrawn because the delivery or the driver moved on (CANCELLED).
- * Only a PENDING offer changes; every change is audited on the delivery.
+ * Only a PENDING offer changes; every change is audited on the delivery. What a closed offer
+ * leaves to do (the delivery's next candidate, the driver's next job) is recorded for settle.
  */
 
 export interface NewOffer {
@@ -102,7 +103,7 @@ function answerableOffer(tx: ZoneTx, driverId: string, offerId: string): OfferRe
   return offer;
 }
 
-function settle(tx: ZoneTx, offer: OfferRecord, status: OfferStatus, fields: Partial<OfferRecord>): OfferRecord {
+function closeOffer(tx: ZoneTx, offer: OfferRecord, status: OfferStatus, fields: Partial<OfferRecord>): OfferRecord {
   tx.clearTimer("offer_expiry", offer.id);
   return tx.putOffer({ ...offer, ...fields, status });
 }
@@ -135,8 +136,8 @@ export function acceptOffer(tx: ZoneTx, driverId: string, offerId: string, claim
   const claimed = claimedAcceptedAt ? Date.parse(claimedAcceptedAt) : tx.now;
   const acceptedAt = Math.min(tx.now, Math.max(created, claimed));
   const responseTimeMs = acceptedAt - created;
-  const accepted = settle(tx, offer, "ACCEPTED", { acceptedAt: iso(acceptedAt), responseTimeMs });
-  tx.putDriver({ ...driver, lastSeenAt: tx.now, offerStats: { ...driver.offerStats, accepted: driver.offerStats.accepted + 1 } });
+  const accepted = closeOffer(tx, offer, "ACCEPTED", { acceptedAt: iso(acceptedAt), responseTimeMs });
+  tx.putDriver({ ...driver, offerStats: { ...driver.offerStats, accepted: driver.offerStats.accepted + 1 } });
   const assignmentId = tx.newId();
   tx.audit(
     delivery.id,
@@ -158,16 +159,9 @@ export function acceptOffer(tx: ZoneTx, driverId: string, offerId: string, claim
 }
 
 /** A rejection: the driver stays available and the next candidate is offered at once. */
-export function rejectOffer(
-  tx: ZoneTx,
-  driverId: string,
-  offerId: string,
-  reason: string,
-): { offer: OfferRecord; nextOffers: OfferRecord[] } {
+export function rejectOffer(tx: ZoneTx, driverId: string, offerId: string, reason: string): OfferRecord {
   const offer = answerableOffer(tx, driverId, offerId);
-  const rejected = settle(tx, offer, "REJECTED", { rejectedAt: tx.nowIso, rejectionReason: reason });
-  const driver = tx.requireDriver(driverId);
-  tx.putDriver({ ...driver, lastSeenAt: tx.now });
+  const rejected = closeOffer(tx, offer, "REJECTED", { rejectedAt: tx.nowIso, rejectionReason: reason });
   excludeFrom(tx, offer.deliveryId, driverId);
   tx.audit(offer.deliveryId, "offer_rejected", { offerId, driverId, reason }, { type: "driver", id: driverId });
   tx.emit([audience.driver(driverId), audience.ops], {
@@ -178,9 +172,9 @@ export function rejectOffer(
     reason,
     rejectedAt: tx.nowIso,
   });
-  const nextOffers = matchDelivery(tx, offer.deliveryId);
-  offerWaitingTo(tx, driverId);
-  return { offer: rejected, nextOffers };
+  tx.follow.match(offer.deliveryId);
+  tx.follow.offerWaitingTo(driverId);
+  return rejected;
 }
 
 /** The expiry timer: a PENDING offer past `expiresAt` expires and the next candidate is tried. */
@@ -192,7 +186,7 @@ export function expireOffer(tx: ZoneTx, offerId: string): OfferRecord | null {
     tx.setTimer("offer_expiry", offerId, due);
     return null;
   }
-  const expired = settle(tx, offer, "EXPIRED", {});
+  const expired = closeOffer(tx, offer, "EXPIRED", {});
   excludeFrom(tx, offer.deliveryId, offer.driverId);
   tx.audit(offer.deliveryId, "offer_expired", { offerId, driverId: offer.driverId, expiresAt: offer.expiresAt }, SYSTEM);
   tx.emit([audience.driver(offer.driverId), audience.ops], {
@@ -202,14 +196,14 @@ export function expireOffer(tx: ZoneTx, offerId: string): OfferRecord | null {
     deliveryId: offer.deliveryId,
     expiresAt: offer.expiresAt,
   });
-  matchDelivery(tx, offer.deliveryId);
-  offerWaitingTo(tx, offer.driverId);
+  tx.follow.match(offer.deliveryId);
+  tx.follow.offerWaitingTo(offer.driverId);
   return expired;
 }
 
-/** Withdraws a PENDING offer that can no longer be taken up; that driver is not asked again. */
+/** Withdraws a PENDING offer that can no longer be taken up; that driver is not asked again (settle.ts). */
 export function withdrawOffer(tx: ZoneTx, offer: OfferRecord, reason: string): OfferRecord {
-  const cancelled = settle(tx, offer, "CANCELLED", { cancelReason: reason });
+  const cancelled = closeOffer(tx, offer, "CANCELLED", { cancelReason: reason });
   excludeFrom(tx, offer.deliveryId, offer.driverId);
   tx.audit(offer.deliveryId, "offer_cancelled", { offerId: offer.id, driverId: offer.driverId, reason }, SYSTEM);
   tx.emit([audience.driver(offer.driverId), audience.ops], {
@@ -221,15 +215,4 @@ export function withdrawOffer(tx: ZoneTx, offer: OfferRecord, reason: string): O
     cancelledAt: tx.nowIso,
   });
   return cancelled;
-}
-
-/**
- * A driver who stops being available (break, shift end, pause, silence, another job) keeps no
- * pending offers; each delivery concerned goes to its next candidate.
- */
-export function withdrawOffersOf(tx: ZoneTx, driver: DriverRecord, reason: string): void {
-  for (const offer of tx.pendingOffersOfDriver(driver.id)) {
-    withdrawOffer(tx, offer, reason);
-    matchDelivery(tx, offer.deliveryId);
-  }
 }

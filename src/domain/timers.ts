@@ -1,10 +1,11 @@
+import { audience } from "./audiences";
 import { changeAvailability } from "./availability-changes";
 import { escalateIfDue } from "./escalation";
 import { sweepSilentDrivers } from "./liveness";
 import type { DriverRecord, OfferRecord, Timer } from "./model";
-import { expireOffer } from "./offer-lifecycle";
 import { SYSTEM } from "./model";
-import { type ZoneTx, audience } from "./zone-tx";
+import { expireOffer } from "./offer-lifecycle";
+import type { ZoneTx } from "./zone-tx";
 
 /** What the alarm did, for the shell to announce (events) and for tests to check. */
 export interface TimerOutcome {
@@ -51,7 +52,7 @@ function fire(tx: ZoneTx, timer: Timer, outcome: TimerOutcome): void {
 }
 
 /** At `breakUntil` the driver is available again (actor system, reason break_expired). */
-export function endBreakIfDue(tx: ZoneTx, driverId: string): TimerOutcome["breaksEnded"][number] | null {
+function endBreakIfDue(tx: ZoneTx, driverId: string): TimerOutcome["breaksEnded"][number] | null {
   const driver = tx.driver(driverId);
   if (!driver || driver.availability !== "on_break" || !driver.availabilityUntil) return null;
   const until = Date.parse(driver.availabilityUntil);

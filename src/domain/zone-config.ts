@@ -1,6 +1,5 @@
 import { ZoneSettings, type ZoneSettingsPatch } from "../contracts/zones";
 import { DomainError } from "./errors";
-import { armEscalation } from "./escalation";
 import type { ZoneConfig } from "./model";
 import type { ZoneTx } from "./zone-tx";
 
@@ -24,6 +23,6 @@ export function updateZoneSettings(tx: ZoneTx, patch: ZoneSettingsPatch): ZoneCo
   const next = { ...zone, settings: merged.data, updatedAt: tx.nowIso };
   tx.setZone(next);
   // New thresholds move every waiting delivery's next escalation.
-  if (patch.escalationSeconds) for (const delivery of tx.state.deliveries.values()) armEscalation(tx, delivery.id);
+  if (patch.escalationSeconds) for (const delivery of tx.state.deliveries.values()) tx.follow.rearmEscalation(delivery.id);
   return next;
 }

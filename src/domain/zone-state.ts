@@ -7,10 +7,9 @@ import type {
   Timer,
   ZoneConfig,
 } from "./model";
-import type { TrackingMark } from "./delivery-tracking";
 import { timerKey } from "./model";
 import { SpatialIndex } from "./spatial-index";
-import type { ZoneChanges } from "./zone-tx";
+import type { TrackingMark, ZoneChanges } from "./zone-changes";
 
 /**
  * Where records that have left the working set are read back from: the zone object's SQLite in

@@ -1,8 +1,8 @@
 import type { AuditEventType } from "../contracts/audit";
 import type { ZoneEvent } from "../contracts/events";
 import type { Availability } from "../contracts/statuses";
-import type { TrackingMark } from "./delivery-tracking";
 import { DriverMovedError, notFound } from "./errors";
+import { FollowUps } from "./follow-ups";
 import { type LatLon, haversineKm } from "./geo";
 import type { MatchingView } from "./matching";
 import {
@@ -18,81 +18,27 @@ import {
   type SupportTicket,
   type Timer,
   type TimerKind,
-  type UnassignedRecord,
   type ZoneConfig,
   iso,
   timerKey,
 } from "./model";
+import { type ZoneChanges, noChanges } from "./zone-changes";
 import type { ZoneState } from "./zone-state";
 
-/** A driver write; volatile ones (location ticks) update memory but not storage. */
-export interface DriverWrite {
-  record: DriverRecord;
-  durable: boolean;
+/** The order deliveries are matched in: highest priority first, then oldest, then by id. */
+export function byDispatchOrder(a: DeliveryRecord, b: DeliveryRecord): number {
+  return b.priority - a.priority || a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id);
 }
-
-export interface TimerWrite {
-  kind: TimerKind;
-  ref: string;
-  dueAt: number | null;
-}
-
-/** Everything one decision changed: committed in one storage transaction, then applied to memory. */
-export interface ZoneChanges {
-  zone: ZoneConfig | null;
-  drivers: Map<string, DriverWrite>;
-  /** Drivers handed over to another zone, as they left. */
-  departed: Map<string, { toZoneId: string; driver: DriverRecord }>;
-  /** Drivers (re)admitted here, clearing an earlier departure. */
-  arrived: Set<string>;
-  deliveries: Map<string, DeliveryRecord>;
-  offers: Map<string, OfferRecord>;
-  assignments: Map<string, AssignmentRecord>;
-  /** Unassigned records that changed, for the D1 projection (keyed by delivery). */
-  unassigned: Map<string, UnassignedRecord>;
-  audit: AuditEntry[];
-  history: HistoryEntry[];
-  /** Support tickets opened (D1 holds them from then on). */
-  tickets: SupportTicket[];
-  /** Notices for the org's ops webhook. */
-  notifications: OpsNotification[];
-  timers: Map<string, TimerWrite>;
-  /** Socket events, each for one or more audiences (`driver:<id>`, `ops`, `customer:<deliveryId>`). */
-  events: { audiences: string[]; event: ZoneEvent }[];
-  /** What each delivery's customers were last told (memory only). */
-  tracking: Map<string, TrackingMark>;
-}
-
-/** Audience keys of the zone's socket streams. */
-export const audience = {
-  driver: (driverId: string) => `driver:${driverId}`,
-  ops: "ops",
-  customer: (deliveryId: string) => `customer:${deliveryId}`,
-};
 
 /**
  * One decision's unit of work over a ZoneState: reads see this decision's own writes first, and
- * writes are only collected. Rules are functions of (tx, input), so the same rule runs in the
- * zone object, in unit tests and in the model simulation.
+ * writes are only collected, with the follow-ups they leave (follow-ups.ts). Rules are functions
+ * of (tx, input), run through the command registry (zone-commands.ts), so the same rule runs in
+ * the zone object, in unit tests and in the model simulation.
  */
 export class ZoneTx implements MatchingView {
-  readonly changes: ZoneChanges = {
-    zone: null,
-    drivers: new Map(),
-    departed: new Map(),
-    arrived: new Set(),
-    deliveries: new Map(),
-    offers: new Map(),
-    assignments: new Map(),
-    unassigned: new Map(),
-    audit: [],
-    history: [],
-    tickets: [],
-    notifications: [],
-    timers: new Map(),
-    events: [],
-    tracking: new Map(),
-  };
+  readonly changes: ZoneChanges = noChanges();
+  readonly follow = new FollowUps();
 
   constructor(
     readonly state: ZoneState,
@@ -201,7 +147,7 @@ export class ZoneTx implements MatchingView {
     return [...ids]
       .map((id) => this.delivery(id))
       .filter((d): d is DeliveryRecord => d?.status === "ready" && d.dispatch === "auto")
-      .sort((a, b) => b.priority - a.priority || a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
+      .sort(byDispatchOrder);
   }
 
   offer(id: string): OfferRecord | undefined {
@@ -221,6 +167,13 @@ export class ZoneTx implements MatchingView {
 
   pendingOffersOfDelivery(deliveryId: string): OfferRecord[] {
     return this.pendingOffers(this.state.pendingByDelivery, deliveryId, (o) => o.deliveryId === deliveryId);
+  }
+
+  /** PENDING offers of a delivery made by this decision (a rejection's next candidates). */
+  offersMadeFor(deliveryId: string): OfferRecord[] {
+    return [...this.changes.offers.values()].filter(
+      (o) => o.deliveryId === deliveryId && o.status === "PENDING" && !this.state.offers.has(o.id),
+    );
   }
 
   pendingOffersOfDriver(driverId: string): OfferRecord[] {

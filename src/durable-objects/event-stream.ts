@@ -1,5 +1,5 @@
 import { ZoneEvent } from "../contracts/events";
-import type { ZoneChanges } from "../domain/zone-tx";
+import type { ZoneChanges } from "../domain/zone-changes";
 import type { StreamRow, ZoneStore } from "./zone-store";
 
 /**

@@ -1,6 +1,7 @@
 import { eq } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { orgSettings, webhookDeadLetters } from "../db/d1-schema";
+import { toHex } from "../domain/hex";
 import type { OpsNotification } from "../domain/model";
 import { webhookTargetProblem } from "../domain/webhook-target";
 
@@ -23,11 +24,10 @@ export async function readWebhookTarget(db: D1Database, orgId: string): Promise<
   return row?.opsWebhookUrl && row.opsWebhookSecret ? { url: row.opsWebhookUrl, secret: row.opsWebhookSecret } : null;
 }
 
-export async function signatureOf(secret: string, body: string): Promise<string> {
+async function signatureOf(secret: string, body: string): Promise<string> {
   const encoder = new TextEncoder();
   const key = await crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
-  const mac = new Uint8Array(await crypto.subtle.sign("HMAC", key, encoder.encode(body)));
-  return `sha256=${[...mac].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
+  return `sha256=${toHex(await crypto.subtle.sign("HMAC", key, encoder.encode(body)))}`;
 }
 
 /** POSTs one notice; answers null on a 2xx, else why it failed. */

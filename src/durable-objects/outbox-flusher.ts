@@ -1,6 +1,7 @@
 import { drizzle } from "drizzle-orm/d1";
 import { deliveryAuditLogs, driverAvailabilityHistory, supportTickets, unassignedOrders } from "../db/d1-schema";
-import type { OutboxRow } from "./zone-store";
+import { flushRetryDelayMs } from "../domain/outbox-retry";
+import type { FlushSchedule, OutboxRow, ZoneStore } from "./zone-store";
 
 /**
  * Copies outbox rows into D1 in one batch. Ids were fixed when the rows were written; audit and
@@ -8,7 +9,7 @@ import type { OutboxRow } from "./zone-store";
  * unassigned records are upserts of their whole state, so a batch that half-succeeded or runs
  * twice is harmless.
  */
-export async function writeOutboxToD1(d1: D1Database, rows: OutboxRow[]): Promise<void> {
+async function writeOutboxToD1(d1: D1Database, rows: OutboxRow[]): Promise<void> {
   const db = drizzle(d1);
   const statements = rows.map((row) => {
     switch (row.kind) {
@@ -27,4 +28,70 @@ export async function writeOutboxToD1(d1: D1Database, rows: OutboxRow[]): Promis
   });
   const [first, ...rest] = statements;
   if (first) await db.batch([first, ...rest]);
+}
+
+/** Outbox rows sent to D1 per batch. */
+const FLUSH_BATCH_SIZE = 200;
+
+/**
+ * Moves the zone's outbox into D1, one batch at a time, retrying with backoff while D1 fails.
+ * Only a retry count is stored: after a restart pending rows are flushed at once anyway, so a
+ * plain "flush now" costs no write on the decision path.
+ */
+export class OutboxFlusher {
+  private schedule: FlushSchedule;
+  private running: Promise<void> | null = null;
+
+  constructor(
+    private readonly store: ZoneStore,
+    /** Read at each flush: tests swap the target for a failing D1. */
+    private readonly target: () => D1Database,
+    private readonly clock: () => number,
+    /** Called whenever the next flush time moves, so the alarm follows. */
+    private readonly rearm: () => void,
+  ) {
+    this.schedule = store.flushSchedule();
+    // A crash between a commit and its flush scheduling must not strand outbox rows.
+    if (this.schedule.dueAt === null && store.outboxSize() > 0) this.schedule = { dueAt: clock(), attempts: 0 };
+  }
+
+  /** When the next flush is due (null: the outbox is empty). */
+  get dueAt(): number | null {
+    return this.schedule.dueAt;
+  }
+
+  /** A decision added rows: flush them soon, unless a flush (or its retry) is already planned. */
+  rowsAdded(): void {
+    if (this.schedule.dueAt === null) this.reschedule({ dueAt: this.clock(), attempts: 0 });
+  }
+
+  /** Sends pending rows to D1 now (one run at a time); answers how many are still waiting. */
+  async flush(): Promise<{ remaining: number }> {
+    this.running ??= this.flushOnce().finally(() => {
+      this.running = null;
+    });
+    await this.running;
+    return { remaining: this.store.outboxSize() };
+  }
+
+  private async flushOnce(): Promise<void> {
+    const rows = this.store.outboxBatch(FLUSH_BATCH_SIZE);
+    const last = rows.at(-1);
+    if (!last) return this.reschedule({ dueAt: null, attempts: 0 });
+    try {
+      await writeOutboxToD1(this.target(), rows);
+    } catch (error) {
+      const attempts = this.schedule.attempts + 1;
+      console.warn(`outbox flush failed (attempt ${attempts}), retrying`, String(error));
+      return this.reschedule({ dueAt: this.clock() + flushRetryDelayMs(attempts), attempts });
+    }
+    this.store.deleteOutboxThrough(last.seq);
+    this.reschedule({ dueAt: this.store.outboxSize() > 0 ? this.clock() : null, attempts: 0 });
+  }
+
+  private reschedule(schedule: FlushSchedule): void {
+    if (schedule.attempts > 0 || this.schedule.attempts > 0) this.store.saveFlushSchedule(schedule);
+    this.schedule = schedule;
+    this.rearm();
+  }
 }

@@ -4,7 +4,7 @@ import { DomainError, type DomainErrorKind, DriverMovedError } from "../domain/e
  * What a zone RPC answers. Errors travel as data: RPC keeps only an exception's message, and
  * the Worker needs the kind to choose the HTTP status.
  */
-export interface ZoneFailure {
+interface ZoneFailure {
   kind: DomainErrorKind;
   message: string;
   /** Set when the driver asked for has moved to that zone. */

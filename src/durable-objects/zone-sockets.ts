@@ -1,14 +1,15 @@
 import { DriverMessage } from "../contracts/events";
-import { markHeardFrom, recordLocation } from "../domain/driver-roster";
-import { acceptOffer, rejectOffer } from "../domain/offer-lifecycle";
-import type { ZoneTx } from "../domain/zone-tx";
+import { audience } from "../domain/audiences";
+import { type CommandCall, commandForMessage } from "../domain/driver-messages";
+import type { ZoneResult } from "./zone-result";
+import type { StreamRow } from "./zone-store";
 
 /*
  * The zone's sockets (hibernation API). Each socket is tagged with its audience, so pushing an
  * event is `getWebSockets(audience)`; its attachment (kept across hibernation) says who it is.
  */
 
-export interface SocketIdentity {
+interface SocketIdentity {
   audience: string;
   orgId: string;
   /** Set for a driver's own socket: the only kind that may send messages. */
@@ -16,14 +17,14 @@ export interface SocketIdentity {
 }
 
 /** A message larger than this is refused unread. */
-export const MAX_MESSAGE_BYTES = 4096;
+const MAX_MESSAGE_BYTES = 4096;
 /** API.md: more than 20 messages a second from one socket are dropped with an error. */
-export const MESSAGES_PER_SECOND = 20;
+const MESSAGES_PER_SECOND = 20;
 
 /** Close codes: the client should reconnect (4001: through the Worker, which finds the new zone). */
-export const CLOSE = { replaced: 4000, movedZone: 4001 } as const;
+const CLOSE = { replaced: 4000, movedZone: 4001 } as const;
 
-export function send(ws: WebSocket, message: unknown): void {
+function send(ws: WebSocket, message: unknown): void {
   try {
     ws.send(typeof message === "string" ? message : JSON.stringify(message));
   } catch {
@@ -32,7 +33,7 @@ export function send(ws: WebSocket, message: unknown): void {
 }
 
 /** Fixed one-second windows per socket, in memory: a wake from hibernation starts afresh. */
-export class MessageRate {
+class MessageRate {
   private readonly windows = new WeakMap<WebSocket, { second: number; count: number }>();
 
   allows(ws: WebSocket, now: number): boolean {
@@ -56,9 +57,9 @@ function messageBytes(raw: string | ArrayBuffer): number {
   return raw.length > MAX_MESSAGE_BYTES ? raw.length : new TextEncoder().encode(raw).byteLength;
 }
 
-export type ParsedMessage = { ok: true; message: DriverMessage } | { ok: false; error: string };
+type ParsedMessage = { ok: true; message: DriverMessage } | { ok: false; error: string };
 
-export function parseDriverMessage(raw: string | ArrayBuffer): ParsedMessage {
+function parseDriverMessage(raw: string | ArrayBuffer): ParsedMessage {
   if (messageBytes(raw) > MAX_MESSAGE_BYTES) return { ok: false, error: `message exceeds ${MAX_MESSAGE_BYTES} bytes` };
   const text = typeof raw === "string" ? raw : new TextDecoder().decode(raw);
   let json: unknown;
@@ -75,27 +76,111 @@ export function parseDriverMessage(raw: string | ArrayBuffer): ParsedMessage {
   return { ok: true, message: parsed.data };
 }
 
+/** What the gateway needs from its zone: who it is, its replay log, and the command path. */
+export interface SocketHost {
+  orgId(): string | null;
+  eventsSince(audience: string, since: number): string[];
+  /** Runs a command for the socket's org, committed like any RPC decision. */
+  run(orgId: string, call: CommandCall): ZoneResult<unknown>;
+}
+
 /**
- * The rule a driver's message runs — the same domain code as the HTTP routes — and what its ack
- * carries. Every message is also a sign of life.
+ * The zone's socket gateway (hibernation API), after PartyServer's split: the zone object keeps
+ * the lifecycle hooks and calls in here. Each socket is tagged with its audience (audiences.ts),
+ * so pushing an event is `getWebSockets(audience)`; its attachment, kept across hibernation,
+ * says who it is.
  */
-export function ruleFor(message: Exclude<DriverMessage, { type: "ping" }>, driverId: string): (tx: ZoneTx) => object {
-  switch (message.type) {
-    case "location": {
-      const { type: _t, id: _id, ...report } = message;
-      return (tx) => ({ applied: recordLocation(tx, driverId, report).applied });
+export class ZoneSockets {
+  private readonly rate = new MessageRate();
+
+  constructor(
+    private readonly ctx: DurableObjectState,
+    private readonly host: SocketHost,
+  ) {
+    // Client pings are answered by the runtime without waking the object.
+    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair('{"type":"ping"}', '{"type":"pong"}'));
+  }
+
+  /**
+   * Takes a socket the Worker has authenticated: `audience` says whose stream it is, `since`
+   * which events it already has. Missed events are sent first, in order, then live ones follow:
+   * the object handles one thing at a time, so nothing falls between the two.
+   */
+  connect(request: Request): Response {
+    const url = new URL(request.url);
+    const identity: SocketIdentity = {
+      audience: url.searchParams.get("audience") ?? "",
+      orgId: url.searchParams.get("org") ?? "",
+      driverId: url.searchParams.get("driver"),
+    };
+    if (request.headers.get("Upgrade")?.toLowerCase() !== "websocket" || this.host.orgId() !== identity.orgId) {
+      return new Response("Not found", { status: 404 });
     }
-    case "accept_offer":
-      return (tx) => {
-        markHeardFrom(tx, driverId);
-        const { assignment, responseTimeMs } = acceptOffer(tx, driverId, message.offerId, message.acceptedAt);
-        return { offerId: message.offerId, assignmentId: assignment.id, deliveryId: assignment.deliveryId, responseTimeMs };
-      };
-    case "reject_offer":
-      return (tx) => {
-        markHeardFrom(tx, driverId);
-        const { nextOffers } = rejectOffer(tx, driverId, message.offerId, message.reason ?? "other");
-        return { offerId: message.offerId, ...(nextOffers[0] ? { nextOfferId: nextOffers[0].id } : {}) };
-      };
+    if (identity.driverId) this.closeAll(identity.audience, CLOSE.replaced, "replaced by a newer connection");
+    const { 0: client, 1: server } = new WebSocketPair();
+    this.ctx.acceptWebSocket(server, [identity.audience]);
+    server.serializeAttachment(identity);
+    for (const payload of this.host.eventsSince(identity.audience, Number(url.searchParams.get("since") ?? 0))) send(server, payload);
+    if (identity.driverId) this.host.run(identity.orgId, { name: "heardFrom", input: { driverId: identity.driverId } });
+    const offered = request.headers.get("Sec-WebSocket-Protocol")?.split(",").map((p) => p.trim()) ?? [];
+    const headers = offered.includes("dispatch.v2") ? { "Sec-WebSocket-Protocol": "dispatch.v2" } : undefined;
+    return new Response(null, { status: 101, webSocket: client, headers });
+  }
+
+  message(ws: WebSocket, raw: string | ArrayBuffer): void {
+    try {
+      this.answer(ws, raw);
+    } catch (error) {
+      // A message must never take the object down or touch other sockets.
+      console.error("socket message failed", error);
+      send(ws, { type: "error", message: "internal error" });
+    }
+  }
+
+  private answer(ws: WebSocket, raw: string | ArrayBuffer): void {
+    const identity = ws.deserializeAttachment() as SocketIdentity | null;
+    if (!identity?.driverId) return send(ws, { type: "error", message: "this socket is read-only" });
+    if (!this.rate.allows(ws, Date.now())) {
+      return send(ws, { type: "error", message: `rate limited: at most ${MESSAGES_PER_SECOND} messages per second` });
+    }
+    const parsed = parseDriverMessage(raw);
+    if (!parsed.ok) return send(ws, { type: "error", message: parsed.error });
+    const { message } = parsed;
+    const id = message.id === undefined ? {} : { id: message.id };
+    const result = this.host.run(identity.orgId, commandForMessage(message, identity.driverId));
+    if (message.type === "ping") return send(ws, { type: "pong", ...id });
+    if (!result.ok) return send(ws, { type: "ack", for: message.type, ok: false, ...id, error: result.error.message });
+    // A location ack says only whether the fix was taken; the driver knows where it is.
+    const value = message.type === "location" ? { applied: (result.value as { applied: boolean }).applied } : result.value;
+    send(ws, { type: "ack", for: message.type, ok: true, ...id, ...(value as object) });
+  }
+
+  close(ws: WebSocket, code: number): void {
+    // Echo the close so the runtime can finish the handshake; 1005/1006 may not be sent back.
+    if (code !== 1005 && code !== 1006) {
+      try {
+        ws.close(code, "closing");
+      } catch {
+        // already closed
+      }
+    }
+  }
+
+  /** Pushes committed events to the sockets of their audiences. */
+  push(rows: StreamRow[]): void {
+    for (const row of rows) for (const ws of this.ctx.getWebSockets(row.audience)) send(ws, row.payload);
+  }
+
+  isConnected(driverId: string): boolean {
+    return this.ctx.getWebSockets(audience.driver(driverId)).length > 0;
+  }
+
+  /** The driver's socket is closed with "moved zone": its client reconnects through the Worker. */
+  driverMoved(driverId: string): void {
+    this.closeAll(audience.driver(driverId), CLOSE.movedZone, "driver moved to another zone; reconnect");
+  }
+
+  private closeAll(key: string, code: number, reason: string): void {
+    for (const ws of this.ctx.getWebSockets(key)) ws.close(code, reason);
   }
 }

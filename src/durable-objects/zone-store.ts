@@ -19,7 +19,7 @@ import type {
   ZoneConfig,
 } from "../domain/model";
 import { type ZoneArchive, ZoneState } from "../domain/zone-state";
-import type { ZoneChanges } from "../domain/zone-tx";
+import type { ZoneChanges } from "../domain/zone-changes";
 
 interface OutboxPayloads {
   audit: AuditEntry;
@@ -59,7 +59,7 @@ const ENQUEUE_WEBHOOK =
   "INSERT INTO webhook_queue (id, payload, attempts, next_attempt_at) VALUES (?, ?, 0, ?) " +
   "ON CONFLICT(id) DO UPDATE SET attempts = 0, next_attempt_at = excluded.next_attempt_at, first_attempt_at = NULL, last_error = NULL";
 /** At most this many events are kept per audience for replay. */
-export const EVENTS_PER_AUDIENCE = 1000;
+const EVENTS_PER_AUDIENCE = 1000;
 
 /** A multi-row INSERT: its head, and the placeholders of one row. */
 interface RowsInsert {

@@ -8,7 +8,7 @@ import type { Env } from "./env";
 import { ApiError, unauthorized } from "./http-error";
 
 /** The secret of wrangler.toml's local vars; it must never sign production tokens. */
-export const DEV_JWT_SECRET = "local-dev-secret-do-not-use-in-production";
+const DEV_JWT_SECRET = "local-dev-secret-do-not-use-in-production";
 
 /** With a guessable or absent secret anyone could mint tokens, so production refuses to serve. */
 export function assertSecretConfigured(env: Env): void {
@@ -23,7 +23,7 @@ const Claims = z.object({ sub: Uuid, role: Role, org: Uuid });
 const encoder = new TextEncoder();
 
 /** Verifies an HS256 token of this service and returns who is calling; any flaw is a 401. */
-export async function verifyToken(env: Env, token: string): Promise<Caller> {
+async function verifyToken(env: Env, token: string): Promise<Caller> {
   assertSecretConfigured(env);
   let payload: unknown;
   try {
@@ -54,7 +54,7 @@ function whyRejected(err: unknown): string {
 }
 
 /** The token of an `Authorization: Bearer <token>` header, if that is what the header holds. */
-export function bearerToken(header: string | undefined): string | undefined {
+function bearerToken(header: string | undefined): string | undefined {
   const match = header?.match(/^Bearer\s+(\S+)\s*$/i);
   return match?.[1];
 }
@@ -63,7 +63,7 @@ export function bearerToken(header: string | undefined): string | undefined {
  * Browsers cannot set headers on a WebSocket, so API.md lets them send the token as the
  * subprotocol `bearer.<token>` (next to `dispatch.v2`).
  */
-export function subprotocolToken(header: string | undefined): string | undefined {
+function subprotocolToken(header: string | undefined): string | undefined {
   for (const protocol of header?.split(",") ?? []) {
     const trimmed = protocol.trim();
     if (trimmed.startsWith("bearer.") && trimmed.length > "bearer.".length) return trimmed.slice("bearer.".length);

@@ -1,14 +1,13 @@
 import type { ZoneDispatcher } from "../durable-objects/zone-dispatcher";
+import type { ZoneEnv } from "../durable-objects/zone-env";
 
-/** Bindings and vars of wrangler.toml. */
-export interface Env {
-  DB: D1Database;
+/** Bindings and vars of wrangler.toml (`DB` and `ENVIRONMENT` come from `ZoneEnv`, all a zone object reads). */
+export interface Env extends ZoneEnv {
   ZONES: DurableObjectNamespace<ZoneDispatcher>;
   RL_OFFERS: RateLimit;
   RL_WRITES: RateLimit;
   RL_READS: RateLimit;
   RL_TRACKING: RateLimit;
-  ENVIRONMENT?: string;
   JWT_SECRET?: string;
   JWT_ISSUER?: string;
   JWT_AUDIENCE?: string;

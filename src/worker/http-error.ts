@@ -48,7 +48,7 @@ const REASON: Record<number, string> = {
 };
 
 /** The contract's error body (API.md "Conventions"), for every non-2xx answer. */
-export function errorResponse(
+function errorResponse(
   c: Context,
   status: ContentfulStatusCode,
   message: string,

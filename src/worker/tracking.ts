@@ -1,6 +1,7 @@
 import { eq } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { trackingTokens } from "../db/d1-schema";
+import { sha256Hex } from "../domain/hex";
 
 /** URL-safe, unguessable (256 bits) secret of one delivery's customer. */
 export function newTrackingToken(): string {
@@ -10,8 +11,7 @@ export function newTrackingToken(): string {
 
 /** Tokens are stored hashed: a read of D1 alone does not open anyone's tracking. */
 export async function hashTrackingToken(token: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(token));
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+  return sha256Hex(token);
 }
 
 export async function forgetTrackingToken(db: D1Database, tokenHash: string): Promise<void> {

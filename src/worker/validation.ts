@@ -14,7 +14,7 @@ import { badRequest, payloadTooLarge, unsupportedMediaType } from "./http-error"
  */
 
 /** API.md: a body over 64 KiB is a 413. */
-export const MAX_BODY_BYTES = 65_536;
+const MAX_BODY_BYTES = 65_536;
 
 type Target = "body" | "params" | "query";
 

@@ -3,6 +3,7 @@ import type { AvailabilityOptions } from "../domain/availability-changes";
 import type { AvailabilityCommand } from "../domain/availability-machine";
 import { DomainError } from "../domain/errors";
 import type { DriverRecord } from "../domain/model";
+import type { CommandInput, CommandName, CommandValue } from "../domain/zone-commands";
 import type { ZoneResult } from "../durable-objects/zone-result";
 import { locate, pointDriverTo } from "./directory";
 import type { AppEnv } from "./app-env";
@@ -16,6 +17,19 @@ export function zoneStub(env: Env, orgId: string, zoneId: string) {
 }
 
 export type ZoneStub = ReturnType<typeof zoneStub>;
+
+/**
+ * Runs a command of the zone's registry (domain/zone-commands.ts) for the org. RPC stubs lose a
+ * method's type parameters, so this is the one place that gives `decide` its types back.
+ */
+export function decide<N extends CommandName>(
+  zone: ZoneStub,
+  orgId: string,
+  name: N,
+  input: CommandInput<N>,
+): Promise<ZoneResult<CommandValue<N>>> {
+  return zone.decide(orgId, name, input) as unknown as Promise<ZoneResult<CommandValue<N>>>;
+}
 
 /** A zone's answer, or its refusal re-thrown for the error handler to map onto a status. */
 export function unwrap<T>(result: ZoneResult<T>): T {
@@ -93,6 +107,6 @@ export function moveAvailability(
 ): Promise<DriverRecord> {
   const caller = c.get("caller");
   return callDriverZone(c.env, caller.org, driverId, (zone) =>
-    zone.changeAvailability(caller.org, driverId, command, actorOf(caller), options),
+    decide(zone, caller.org, "changeAvailability", { driverId, command, actor: actorOf(caller), options }),
   );
 }

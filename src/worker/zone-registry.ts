@@ -28,7 +28,7 @@ export async function listZones(db: D1Database, orgId: string): Promise<ZoneConf
   return rows.map(toConfig);
 }
 
-export async function findZone(db: D1Database, orgId: string, zoneId: string): Promise<ZoneConfig | null> {
+async function findZone(db: D1Database, orgId: string, zoneId: string): Promise<ZoneConfig | null> {
   const row = await drizzle(db)
     .select()
     .from(zones)

@@ -4,7 +4,8 @@ import { cancelDelivery, releaseDelivery } from "../../src/domain/delivery-progr
 import { checkEscalations, escalateManually } from "../../src/domain/escalation";
 import { fireDueTimers } from "../../src/domain/timers";
 import { updateZoneSettings } from "../../src/domain/zone-config";
-import type { ZoneChanges, ZoneTx } from "../../src/domain/zone-tx";
+import type { ZoneChanges } from "../../src/domain/zone-changes";
+import type { ZoneTx } from "../../src/domain/zone-tx";
 import { OPS, T0, memoryZone } from "./zone-fixture";
 
 const S = 1000;

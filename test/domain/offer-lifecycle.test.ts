@@ -57,15 +57,17 @@ describe("sequential offers", () => {
     const d = z.addDelivery(T0);
     const offer = z.pendingOffersOf(d.id)[0]!;
 
-    const result = z.run(T0 + 5 * S, (tx) => rejectOffer(tx, first.id, offer.id, "too_far"));
+    const result = z.command(T0 + 5 * S, "rejectOffer", { driverId: first.id, offerId: offer.id, reason: "too_far" });
 
-    expect(result.offer).toMatchObject({ status: "REJECTED", rejectionReason: "too_far", rejectedAt: "2026-02-01T10:00:05.000Z" });
-    expect(result.nextOffers.map((o) => [o.driverId, o.status])).toEqual([[second.id, "PENDING"]]);
-    expect(z.pendingOffersOf(d.id).map((o) => o.id)).toEqual([result.nextOffers[0]!.id]);
+    expect(z.offer(offer.id)).toMatchObject({ status: "REJECTED", rejectionReason: "too_far", rejectedAt: "2026-02-01T10:00:05.000Z" });
+    expect(result).toEqual({ nextOfferId: expect.any(String), reason: "too_far" });
+    const next = z.offer(result.nextOfferId!);
+    expect([next.driverId, next.status]).toEqual([second.id, "PENDING"]);
+    expect(z.pendingOffersOf(d.id).map((o) => o.id)).toEqual([next.id]);
     expect(z.delivery(d.id).excludedDriverIds).toEqual([first.id]);
     expect(z.driver(first.id)).toMatchObject({ availability: "available", lastSeenAt: T0 + 5 * S });
     expect(z.state.timer("offer_expiry", offer.id)).toBeUndefined();
-    expect(z.state.timer("offer_expiry", result.nextOffers[0]!.id)?.dueAt).toBe(T0 + 35 * S);
+    expect(z.state.timer("offer_expiry", next.id)?.dueAt).toBe(T0 + 35 * S);
     expect(z.auditOf(d.id).slice(4).map((e) => [e.eventType, e.actorType, e.details.driverId])).toEqual([
       ["offer_rejected", "driver", first.id],
       ["driver_candidates_found", "system", undefined],
@@ -265,10 +267,10 @@ describe("nobody to offer to", () => {
     const { z, drivers } = zoneWithRankedDrivers(3, { maxOfferAttempts: 2 });
     const d = z.addDelivery(T0);
     const first = z.pendingOffersOf(d.id)[0]!;
-    const { nextOffers } = z.run(T0 + S, (tx) => rejectOffer(tx, drivers[0]!.id, first.id, "too_far"));
-    expect(nextOffers.map((o) => o.driverId)).toEqual([drivers[1]!.id]);
-    const last = z.run(T0 + 2 * S, (tx) => rejectOffer(tx, drivers[1]!.id, nextOffers[0]!.id, "no_time"));
-    expect(last.nextOffers).toEqual([]);
+    const { nextOfferId } = z.command(T0 + S, "rejectOffer", { driverId: drivers[0]!.id, offerId: first.id, reason: "too_far" });
+    expect(z.offer(nextOfferId!).driverId).toBe(drivers[1]!.id);
+    const last = z.command(T0 + 2 * S, "rejectOffer", { driverId: drivers[1]!.id, offerId: nextOfferId!, reason: "no_time" });
+    expect(last.nextOfferId).toBeUndefined();
     expect(z.pendingOffersOf(d.id)).toEqual([]);
     expect(z.delivery(d.id)).toMatchObject({ status: "ready", autoOfferCount: 2 });
     expect(z.delivery(d.id).unassigned).toMatchObject({ failureReason: "offers_exhausted", attemptCount: 1 });
@@ -343,7 +345,10 @@ describe("new supply (profile, preference, withdrawn offers)", () => {
 
     z.run(T0 + 2 * S, (tx) => editDriverProfile(tx, driver.id, { vehicleType: "car", capabilities: ["cold_chain"] }));
     expect(z.pendingOffersOf(d.id)).toEqual([]); // still UNAVAILABLE for this zone
-    const updated = z.run(T0 + 3 * S, (tx) => setZonePreferences(tx, driver.id, [{ zoneId: z.zone.id, preference: "PREFERRED" }]));
+    const updated = z.command(T0 + 3 * S, "setZonePreferences", {
+      driverId: driver.id,
+      preferences: [{ zoneId: z.zone.id, preference: "PREFERRED" }],
+    });
     expect(z.pendingOffersOf(d.id).map((o) => o.driverId)).toEqual([driver.id]);
     expect(updated.offerStats.offered).toBe(1);
   });

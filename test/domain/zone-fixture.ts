@@ -16,8 +16,11 @@ import type {
   OfferRecord,
   ZoneConfig,
 } from "../../src/domain/model";
+import type { CommandCall } from "../../src/domain/driver-messages";
+import { settle } from "../../src/domain/settle";
+import type { ZoneChanges } from "../../src/domain/zone-changes";
+import { type CommandInput, type CommandName, type CommandValue, runDecision } from "../../src/domain/zone-commands";
 import { type ZoneArchive, ZoneState } from "../../src/domain/zone-state";
-import type { ZoneChanges } from "../../src/domain/zone-tx";
 import { ZoneTx } from "../../src/domain/zone-tx";
 
 export const T0 = Date.parse("2026-02-01T10:00:00.000Z");
@@ -90,8 +93,10 @@ export interface DeliveryInput {
 export type Attempt<T> = { ok: true; value: T } | { ok: false; error: DomainError };
 
 /**
- * An in-memory zone driven the way the zone object drives it: each step runs a rule over a
- * ZoneTx and applies its changes, with time passed in. A rule that throws applies nothing.
+ * An in-memory zone driven the way the zone object drives it: each step is one decision — a
+ * command of the registry (`command`), or a single rule followed by settle (`run`), the two steps
+ * `runDecision` takes — whose changes are then applied, with time passed in. A decision that
+ * throws applies nothing.
  */
 export function memoryZone(settings: Partial<ZoneSettings> = {}, options: { freeze?: boolean } = {}) {
   const archive = recordingArchive();
@@ -112,17 +117,36 @@ export function memoryZone(settings: Partial<ZoneSettings> = {}, options: { free
     updatedAt: new Date(T0).toISOString(),
   };
   state.zone = zone;
+  function apply(changes: ZoneChanges): void {
+    if (options.freeze) freezeChanges(changes);
+    state.apply(changes);
+  }
   function run<T>(at: number, rule: (tx: ZoneTx) => T): T {
     const tx = new ZoneTx(state, at, newId);
     const value = rule(tx);
-    if (options.freeze) freezeChanges(tx.changes);
-    state.apply(tx.changes);
+    settle(tx);
+    apply(tx.changes);
+    return value;
+  }
+  /** One command of the registry, exactly as the zone object runs it. */
+  function command<N extends CommandName>(at: number, name: N, input: CommandInput<N>): CommandValue<N> {
+    const { value, changes } = runDecision(state, name, input, at, { newId });
+    apply(changes);
     return value;
   }
   /** Like run, but a DomainError comes back as a value (and, as with run, nothing is applied). */
   function attempt<T>(at: number, rule: (tx: ZoneTx) => T): Attempt<T> {
     try {
       return { ok: true, value: run(at, rule) };
+    } catch (error) {
+      if (error instanceof DomainError) return { ok: false, error };
+      throw error;
+    }
+  }
+  /** Like command, but a DomainError comes back as a value. */
+  function attemptCommand(at: number, call: CommandCall): Attempt<unknown> {
+    try {
+      return { ok: true, value: command(at, call.name, call.input as CommandInput<typeof call.name>) };
     } catch (error) {
       if (error instanceof DomainError) return { ok: false, error };
       throw error;
@@ -189,7 +213,9 @@ export function memoryZone(settings: Partial<ZoneSettings> = {}, options: { free
     zone,
     log: archive.log,
     run,
+    command,
     attempt,
+    attemptCommand,
     view,
     addDriver,
     addOnlineDriver,

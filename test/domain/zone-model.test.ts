@@ -4,25 +4,17 @@ import type { DeliveryRequirements } from "../../src/contracts/deliveries";
 import type { VehicleType, ZonePreference } from "../../src/contracts/drivers";
 import type { DeliveryStatus } from "../../src/contracts/statuses";
 import type { ZoneSettings } from "../../src/contracts/zones";
-import { changeAvailability, isWatchedForSilence } from "../../src/domain/availability-changes";
-import { nextAvailability } from "../../src/domain/availability-machine";
-import { acceptDelivery } from "../../src/domain/delivery-intake";
-import {
-  type DriverReportedStatus,
-  cancelDelivery,
-  reassignDelivery,
-  releaseDelivery,
-  reportDeliveryStatus,
-} from "../../src/domain/delivery-progress";
+import type { DriverReportedStatus } from "../../src/contracts/deliveries";
+import { isWatchedForSilence, nextAvailability } from "../../src/domain/availability-machine";
 import { canMoveDelivery, isTerminalDelivery } from "../../src/domain/delivery-status";
-import { editDriverProfile, recordLocation, registerDriver, setZonePreferences } from "../../src/domain/driver-roster";
+import type { CommandCall } from "../../src/domain/driver-messages";
 import type { DomainErrorKind } from "../../src/domain/errors";
 import { silentSince } from "../../src/domain/liveness";
 import { rankCandidates } from "../../src/domain/matching";
 import type { AuditEntry, DeliveryRecord, DriverRecord, HistoryEntry, OfferRecord } from "../../src/domain/model";
-import { acceptOffer, offerManually, rejectOffer } from "../../src/domain/offer-lifecycle";
 import { levelReached, nextLevelAt } from "../../src/domain/escalation-ladder";
-import { fireDueTimers } from "../../src/domain/timers";
+import type { fireDueTimers } from "../../src/domain/timers";
+import { type CommandName, zoneCommands } from "../../src/domain/zone-commands";
 import type { ZoneTx } from "../../src/domain/zone-tx";
 import { type Attempt, type MemoryZone, OPS, SERVICE, T0, driverActor, memoryZone } from "./zone-fixture";
 
@@ -86,7 +78,13 @@ type Op =
   | { kind: "release"; delivery: DeliveryPick; byAssigned: boolean; driver: number }
   | { kind: "reassign"; delivery: DeliveryPick; driver: number | null }
   | { kind: "report"; delivery: DeliveryPick; status: DriverReportedStatus | "next"; byAssigned: boolean; driver: number }
-  | { kind: "cancel"; delivery: DeliveryPick };
+  | { kind: "cancel"; delivery: DeliveryPick }
+  | { kind: "ping"; driver: number }
+  | { kind: "settings"; offerTimeoutSeconds: number }
+  | { kind: "check" }
+  | { kind: "escalate"; delivery: DeliveryPick; level: number }
+  | { kind: "moveAway"; driver: number }
+  | { kind: "moveBack"; i: number };
 
 /** Short, readable form of an op, used by fast-check when it prints a counterexample. */
 function describeOp(op: Op): string {
@@ -231,7 +229,21 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
       .map(printable),
   },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant("cancel" as const), delivery: pick("active", "live", "any") }).map(printable) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant("ping" as const), driver: driverIndex }).map(printable) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant("settings" as const), offerTimeoutSeconds: fc.constantFrom(10, 30, 45) }).map(printable) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant("check" as const) }).map(printable) },
+  {
+    weight: 2,
+    arbitrary: fc
+      .record({ kind: fc.constant("escalate" as const), delivery: pick("live", "live", "any"), level: fc.integer({ min: 1, max: 3 }) })
+      .map(printable),
+  },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant("moveAway" as const), driver: driverIndex }).map(printable) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant("moveBack" as const), i: fc.nat({ max: 10 }) }).map(printable) },
 );
+
+/** The zone drivers leave for in `moveAway` (and come back from in `moveBack`). */
+const OTHER_ZONE = "10000000-0000-4000-8000-0000000000ff";
 
 // ── the run ──────────────────────────────────────────────────────────────────────────────
 
@@ -267,10 +279,16 @@ class ModelRun {
   private readonly acceptedSeen = new Set<string>();
   /** The last escalation level each delivery's audit trail shows. */
   private readonly escalationByAudit = new Map<string, number>();
+  /** Drivers who left for OTHER_ZONE, as they left (the snapshot a move hands over). */
+  private readonly departed = new Map<string, DriverRecord>();
+  /** The level an operator raised each delivery to; the ladder goes on from there. */
+  private readonly manualLevel = new Map<string, number>();
   executed = 0;
 
-  constructor(readonly settings: ZoneSettings) {
+  constructor(public settings: ZoneSettings) {
     this.z = memoryZone(settings, { freeze: true });
+    this.z.command(T0, "configure", { config: this.z.zone });
+    count("command:configure");
   }
 
   private view(): ZoneTx {
@@ -311,9 +329,10 @@ class ModelRun {
   step(op: Op): void {
     const planned = this.plan(op);
     if (!planned) return; // nothing to act on yet (no driver / delivery / offer)
-    const { expected, rule, after } = planned;
+    const { expected, call, after } = planned;
     const before = this.fingerprint();
-    const result: Attempt<unknown> = this.z.attempt(this.now, rule);
+    const result: Attempt<unknown> = call ? this.z.attemptCommand(this.now, call) : { ok: true, value: null };
+    if (call && result.ok) count(`command:${call.name}`);
     this.executed++;
     count(`${op.kind}:${result.ok ? "ok" : result.error.kind}`);
     if (expected.ok) {
@@ -328,7 +347,7 @@ class ModelRun {
     this.checkInvariants();
   }
 
-  private plan(op: Op): { expected: Expected; rule: (tx: ZoneTx) => unknown; after?: (value: unknown) => void } | null {
+  private plan(op: Op): { expected: Expected; call: CommandCall | null; after?: (value: unknown) => void } | null {
     const now = this.now;
     switch (op.kind) {
       case "createDelivery": {
@@ -336,10 +355,10 @@ class ModelRun {
         this.deliveryIds.push(id);
         return {
           expected: OK,
-          rule: (tx) =>
-            acceptDelivery(
-              tx,
-              {
+          call: {
+            name: "createDelivery",
+            input: {
+              delivery: {
                 id,
                 orderId: `order-${id.slice(-6)}`,
                 sellerOrderId: `seller-${id.slice(-6)}`,
@@ -352,8 +371,9 @@ class ModelRun {
                 dispatch: op.dispatch,
                 trackingToken: `t-${id}`,
               },
-              SERVICE,
-            ),
+              actor: SERVICE,
+            },
+          },
         };
       }
       case "registerDriver": {
@@ -361,15 +381,20 @@ class ModelRun {
         this.driverIds.push(id);
         return {
           expected: OK,
-          rule: (tx) =>
-            registerDriver(tx, id, {
-              name: "Driver",
-              phone: "+919876543210",
-              vehicle: "Vehicle",
-              vehicleType: op.vehicleType ?? undefined,
-              capabilities: op.capabilities,
-              location: op.spot === null ? undefined : spot(op.spot),
-            }),
+          call: {
+            name: "createDriver",
+            input: {
+              driverId: id,
+              profile: {
+                name: "Driver",
+                phone: "+919876543210",
+                vehicle: "Vehicle",
+                ...(op.vehicleType ? { vehicleType: op.vehicleType } : {}),
+                capabilities: op.capabilities,
+                ...(op.spot === null ? {} : { location: spot(op.spot) }),
+              },
+            },
+          },
           after: () => expect(this.view().requireDriver(id).availability).toBe("offline"),
         };
       }
@@ -381,7 +406,7 @@ class ModelRun {
         const actor = command === "pause" || command === "unpause" ? OPS : driverActor(driver.id);
         return {
           expected: to === null ? fails("conflict") : OK,
-          rule: (tx) => changeAvailability(tx, driver.id, command, actor, { durationMinutes: op.minutes }),
+          call: { name: "changeAvailability", input: { driverId: driver.id, command, actor, options: { durationMinutes: op.minutes } } },
           after: () => {
             const after = this.view().requireDriver(driver.id);
             expect(after.availability).toBe(to);
@@ -394,7 +419,7 @@ class ModelRun {
         if (!driver) return null;
         return {
           expected: OK,
-          rule: (tx) => recordLocation(tx, driver.id, spot(op.spot)),
+          call: { name: "recordLocation", input: { driverId: driver.id, report: spot(op.spot) } },
           after: () => {
             const after = this.view().requireDriver(driver.id);
             // A position never changes availability by itself.
@@ -411,10 +436,10 @@ class ModelRun {
         const zoneId = this.z.zone.id;
         return {
           expected: OK,
-          rule: (tx) =>
+          call:
             op.kind === "preference"
-              ? setZonePreferences(tx, driver.id, op.preference ? [{ zoneId, preference: op.preference }] : [])
-              : editDriverProfile(tx, driver.id, { vehicleType: op.vehicleType, capabilities: op.capabilities }),
+              ? { name: "setZonePreferences", input: { driverId: driver.id, preferences: op.preference ? [{ zoneId, preference: op.preference }] : [] } }
+              : { name: "editDriver", input: { driverId: driver.id, patch: { vehicleType: op.vehicleType, capabilities: op.capabilities } } },
           after: () => expect(this.view().requireDriver(driver.id).availability).toBe(driver.availability),
         };
       }
@@ -426,7 +451,10 @@ class ModelRun {
         const ok = delivery.status === "ready" && driver.availability === "available" && !holds;
         return {
           expected: ok ? OK : fails("conflict"),
-          rule: (tx) => offerManually(tx, delivery.id, driver.id, op.expiresIn ?? undefined, OPS),
+          call: {
+            name: "createOffer",
+            input: { deliveryId: delivery.id, driverId: driver.id, ...(op.expiresIn === null ? {} : { expiresInSeconds: op.expiresIn }), actor: OPS },
+          },
           after: (value) => {
             const offer = value as OfferRecord;
             expect(offer).toMatchObject({ status: "PENDING", mode: "manual", driverId: driver.id, deliveryId: delivery.id });
@@ -447,7 +475,7 @@ class ModelRun {
           const otherPending = this.view().pendingOffersOfDelivery(offer.deliveryId).filter((o) => o.id !== offer.id);
           return {
             expected,
-            rule: (tx) => acceptOffer(tx, by.id, offer.id),
+            call: { name: "acceptOffer", input: { driverId: by.id, offerId: offer.id } },
             after: () => {
               const view = this.view();
               const delivery = view.requireDelivery(offer.deliveryId);
@@ -462,17 +490,19 @@ class ModelRun {
         }
         return {
           expected,
-          rule: (tx) => rejectOffer(tx, by.id, offer.id, "other"),
+          call: { name: "rejectOffer", input: { driverId: by.id, offerId: offer.id, reason: "other" } },
           after: (value) => {
-            const { nextOffers } = value as { nextOffers: OfferRecord[] };
+            const { nextOfferId, reason } = value as { nextOfferId?: string; reason: string };
             const view = this.view();
+            expect(reason).toBe("other");
             expect(view.offer(offer.id)?.status).toBe("REJECTED");
             expect(view.requireDelivery(offer.deliveryId).excludedDriverIds).toContain(by.id);
-            for (const next of nextOffers) {
-              expect(next).toMatchObject({ deliveryId: offer.deliveryId, mode: "auto" });
-              expect(next.driverId).not.toBe(by.id);
+            if (nextOfferId) {
+              const next = view.offer(nextOfferId);
+              expect(next).toMatchObject({ deliveryId: offer.deliveryId, mode: "auto", status: "PENDING" });
+              expect(next?.driverId).not.toBe(by.id);
+              count("reject:next-offered");
             }
-            if (nextOffers.length > 0) count("reject:next-offered");
           },
         };
       }
@@ -480,22 +510,17 @@ class ModelRun {
         this.now += op.ms;
         const at = this.now;
         // Time passing by itself decides nothing (the alarm may be late); the checks still run at the new time.
-        if (!op.fire) return { expected: OK, rule: () => null };
+        if (!op.fire) return { expected: OK, call: null };
         return {
           expected: OK,
-          rule: (tx) => fireDueTimers(tx),
+          call: { name: "fireDueTimers", input: {} },
           after: (value) => {
             const outcome = value as ReturnType<typeof fireDueTimers>;
             count("timer:offer-expired", outcome.expiredOffers.length);
             count("timer:break-ended", outcome.breaksEnded.length);
             count("timer:went-offline", outcome.wentOffline.length);
             count("timer:escalations", outcome.escalations);
-            // Every level a waiting delivery has reached has fired.
-            for (const d of this.z.state.deliveries.values()) {
-              if (d.status !== "ready") continue;
-              const reached = levelReached(Date.parse(d.createdAt), this.settings.escalationSeconds, at);
-              expect(d.unassigned?.escalationLevel ?? 0, `escalation level of ${d.id} at ${at}`).toBe(reached);
-            }
+            this.expectLadderUpToDate(at);
             // Every offer and break that was due is settled.
             for (const o of this.z.state.offers.values()) expect(Date.parse(o.expiresAt)).toBeGreaterThan(at);
             for (const d of this.z.state.drivers.values()) {
@@ -513,7 +538,7 @@ class ModelRun {
           by.id !== delivery.assignedDriverId ? fails("forbidden") : delivery.status === "assigned" ? OK : fails("conflict");
         return {
           expected,
-          rule: (tx) => releaseDelivery(tx, by.id, delivery.id, "released"),
+          call: { name: "releaseDelivery", input: { driverId: by.id, deliveryId: delivery.id, reason: "released" } },
           after: () => {
             const view = this.view();
             const after = view.requireDelivery(delivery.id);
@@ -532,7 +557,7 @@ class ModelRun {
         const targetOk = !target || target.availability === "available" || target.id === delivery.assignedDriverId;
         return {
           expected: statusOk && targetOk ? OK : fails("conflict"),
-          rule: (tx) => reassignDelivery(tx, delivery.id, target?.id, OPS),
+          call: { name: "reassignDelivery", input: { deliveryId: delivery.id, ...(target ? { driverId: target.id } : {}), actor: OPS } },
           after: () => {
             const view = this.view();
             const after = view.requireDelivery(delivery.id);
@@ -543,8 +568,9 @@ class ModelRun {
             if (target) {
               expect(after).toMatchObject({ status: "assigned", assignedDriverId: target.id });
               expect(view.assignment(after.assignmentId!)).toMatchObject({ status: "ACTIVE", offerId: null, driverId: target.id });
-              const last = this.z.log.audit.filter((e) => e.deliveryId === delivery.id).at(-1)!;
-              expect(last).toMatchObject({ eventType: "driver_assigned", actorType: "admin", actorId: OPS.id });
+              // The assignment's own row; the offers it orphaned are withdrawn (and audited) after it.
+              const last = this.z.log.audit.filter((e) => e.deliveryId === delivery.id && e.eventType === "driver_assigned").at(-1)!;
+              expect(last).toMatchObject({ actorType: "admin", actorId: OPS.id, details: { driverId: target.id } });
               count("reassign:to-driver");
             } else {
               expect(after.status).toBe("ready");
@@ -562,7 +588,7 @@ class ModelRun {
           by.id !== delivery.assignedDriverId ? fails("forbidden") : canMoveDelivery(delivery.status, status) ? OK : fails("conflict");
         return {
           expected,
-          rule: (tx) => reportDeliveryStatus(tx, by.id, delivery.id, status, null),
+          call: { name: "reportDeliveryStatus", input: { driverId: by.id, deliveryId: delivery.id, status, reason: null } },
           after: () => {
             const view = this.view();
             expect(view.requireDelivery(delivery.id).status).toBe(status);
@@ -577,13 +603,89 @@ class ModelRun {
           },
         };
       }
+      case "ping": {
+        const driver = this.driverAt(op.driver);
+        if (!driver) return null;
+        return {
+          expected: OK,
+          call: { name: "heardFrom", input: { driverId: driver.id } },
+          after: () => expect(this.view().requireDriver(driver.id)).toMatchObject({ lastSeenAt: now, availability: driver.availability }),
+        };
+      }
+      case "settings":
+        return {
+          expected: OK,
+          call: { name: "updateSettings", input: { patch: { offerTimeoutSeconds: op.offerTimeoutSeconds } } },
+          after: () => {
+            this.settings = { ...this.settings, offerTimeoutSeconds: op.offerTimeoutSeconds };
+            expect(this.z.state.zone?.settings).toEqual(this.settings);
+          },
+        };
+      case "check":
+        return {
+          expected: OK,
+          call: { name: "checkEscalations", input: {} },
+          after: (value) => {
+            const { checked } = value as { checked: number };
+            expect(checked).toBe([...this.z.state.deliveries.values()].filter((d) => d.status === "ready").length);
+            this.expectLadderUpToDate(now);
+          },
+        };
+      case "escalate": {
+        const delivery = this.deliveryAt(op.delivery);
+        if (!delivery) return null;
+        const record = delivery.unassigned;
+        const current = record?.escalationLevel ?? 0;
+        const expected = !record ? fails("not_found") : delivery.status !== "ready" || op.level <= current ? fails("conflict") : OK;
+        return {
+          expected,
+          call: {
+            name: "escalate",
+            input: {
+              request: { recordId: record?.id ?? OTHER_ZONE, deliveryId: delivery.id, level: op.level, reason: "model" },
+              actor: OPS,
+            },
+          },
+          after: () => {
+            expect(this.view().requireDelivery(delivery.id).unassigned?.escalationLevel).toBe(op.level);
+            this.manualLevel.set(delivery.id, op.level);
+          },
+        };
+      }
+      case "moveAway": {
+        const driver = this.driverAt(op.driver);
+        if (!driver) return null;
+        return {
+          expected: driver.availability === "busy" ? fails("conflict") : OK,
+          call: { name: "departDriver", input: { driverId: driver.id, toZoneId: OTHER_ZONE } },
+          after: (value) => {
+            expect(this.view().driver(driver.id)).toBeUndefined();
+            expect(this.view().pendingOffersOfDriver(driver.id)).toEqual([]);
+            this.departed.set(driver.id, value as DriverRecord);
+          },
+        };
+      }
+      case "moveBack": {
+        const ids = [...this.departed.keys()];
+        const id = ids[op.i % Math.max(1, ids.length)];
+        if (id === undefined) return null;
+        const snapshot = this.departed.get(id)!;
+        return {
+          expected: OK,
+          call: { name: "admitDriver", input: { driver: snapshot, history: [] } },
+          after: () => {
+            expect(this.view().requireDriver(id)).toMatchObject({ availability: snapshot.availability, historyVersion: snapshot.historyVersion });
+            this.departed.delete(id);
+          },
+        };
+      }
       case "cancel": {
         const delivery = this.deliveryAt(op.delivery);
         if (!delivery) return null;
         const wasActive = ACTIVE_STATUSES.includes(delivery.status) ? delivery : null;
         return {
           expected: canMoveDelivery(delivery.status, "cancelled") ? OK : fails("conflict"),
-          rule: (tx) => cancelDelivery(tx, delivery.id, "cancelled", OPS),
+          call: { name: "cancelDelivery", input: { deliveryId: delivery.id, reason: "cancelled", actor: OPS } },
           after: () => {
             const view = this.view();
             expect(view.requireDelivery(delivery.id).status).toBe("cancelled");
@@ -595,6 +697,16 @@ class ModelRun {
           },
         };
       }
+    }
+  }
+
+  /** Every level a waiting delivery has reached (by the ladder or by an operator) has fired, and no more. */
+  private expectLadderUpToDate(at: number): void {
+    for (const d of this.z.state.deliveries.values()) {
+      if (d.status !== "ready") continue;
+      const reached = levelReached(Date.parse(d.createdAt), this.settings.escalationSeconds, at);
+      const expected = Math.max(reached, this.manualLevel.get(d.id) ?? 0);
+      expect(d.unassigned?.escalationLevel ?? 0, `escalation level of ${d.id} at ${at}`).toBe(expected);
     }
   }
 
@@ -932,6 +1044,10 @@ describe("zone model coverage", () => {
       ["escalation:level-3", 20],
     ];
     for (const [key, min] of atLeast) expect(tally.get(key) ?? 0, key).toBeGreaterThanOrEqual(min);
+    // Every command of the registry is in the mix, and succeeded at least once.
+    for (const name of Object.keys(zoneCommands) as CommandName[]) {
+      expect(tally.get(`command:${name}`) ?? 0, `runs of ${name}`).toBeGreaterThan(0);
+    }
   });
 });
 

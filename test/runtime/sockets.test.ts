@@ -96,7 +96,17 @@ describe("driver socket: live offers", () => {
         winners.push("http");
       } else {
         await expectError(res, 409);
-        expect(ack).toMatchObject({ for: "accept_offer", ok: true, offerId: offer.offerId, deliveryId: delivery.id });
+        // The ack carries what the HTTP accept answers (less its `success`).
+        expect(ack).toEqual({
+          type: "ack",
+          for: "accept_offer",
+          ok: true,
+          id,
+          assignmentId: expect.any(String),
+          deliveryId: delivery.id,
+          driverId: d.id,
+          responseTimeMs: expect.any(Number),
+        });
         winners.push("socket");
       }
       const view = await detail(o, delivery.id);
@@ -403,12 +413,13 @@ describe("driver messages", () => {
     expect(await s.request({ type: "reject_offer", offerId: unknown })).toMatchObject({ for: "reject_offer", ok: false, error: expect.stringMatching(/not found/i) });
     const delivery = await o.addDelivery({ pickup: PICKUP });
     const offer = await s.waitForEvent("offer_created", { deliveryId: delivery.id });
+    // As the HTTP reject answers: the reason, and the next offer when there is one (none here).
     expect(await s.request({ type: "reject_offer", id: "r-1", offerId: offer.offerId, reason: "bad_area" })).toEqual({
       type: "ack",
       for: "reject_offer",
       ok: true,
       id: "r-1",
-      offerId: offer.offerId,
+      reason: "bad_area",
     });
     expect(await s.request({ type: "accept_offer", id: "a-1", offerId: offer.offerId })).toEqual({
       type: "ack",

@@ -3,6 +3,7 @@ import { drizzle, type DrizzleD1Database } from "drizzle-orm/d1";
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import { idempotencyKeys } from "../../db/d1-schema";
+import { sha256Hex } from "../../domain/hex";
 import type { AppEnv } from "../app-env";
 import { badRequest, conflict, unprocessable } from "../http-error";
 import { rawBody } from "../validation";
@@ -33,8 +34,7 @@ async function fingerprintOf(c: Context): Promise<string> {
   const message = new Uint8Array(head.byteLength + bytes.byteLength);
   message.set(head);
   message.set(bytes, head.byteLength);
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", message));
-  return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
+  return sha256Hex(message);
 }
 
 /** Inserts our reservation unless a record exists; true when it is ours. */

@@ -8,7 +8,7 @@ import { tooManyRequests } from "../http-error";
 const WINDOW_MS = 60_000;
 
 /** Seconds until the current fixed window ends: when a retry can first succeed (1–60). */
-export const retryAfterSeconds = (nowMs: number = Date.now()): number =>
+const retryAfterSeconds = (nowMs: number = Date.now()): number =>
   Math.ceil((WINDOW_MS - (nowMs % WINDOW_MS)) / 1000);
 
 async function enforce(limiter: RateLimit, key: string): Promise<void> {
@@ -27,7 +27,7 @@ function limiterFor(c: Context<AppEnv>): RateLimit {
 }
 
 /** Counts one tracking read against RL_TRACKING under `key` (the tracking token); 429 when spent. */
-export const limitTracking = (c: Context<AppEnv>, key: string): Promise<void> => enforce(c.env.RL_TRACKING, key);
+const limitTracking = (c: Context<AppEnv>, key: string): Promise<void> => enforce(c.env.RL_TRACKING, key);
 
 /**
  * Per-caller limits, after auth. A request that authenticates by tracking token has no caller,

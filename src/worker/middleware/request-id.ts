@@ -5,7 +5,7 @@ import { isSocketUpgrade } from "./security-headers";
 /** Only ids that are safe to log and echo; anything else is replaced rather than trusted. */
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
-export const requestIdOf = (header: string | undefined): string =>
+const requestIdOf = (header: string | undefined): string =>
   header !== undefined && SANE_REQUEST_ID.test(header) ? header : crypto.randomUUID();
 
 /** Correlates a client's call with our logs: echoed or generated, on every answer. */

@@ -21,7 +21,7 @@ import { assignmentView, deliveryView, offerView } from "../presenters";
 import { forgetTrackingToken, hashTrackingToken, newTrackingToken } from "../tracking";
 import { readAudit } from "../trail-reads";
 import { body, params } from "../validation";
-import { createOrUndo, deliveryZone, requireDriverInZone, unwrap, zoneStub } from "../zone-client";
+import { createOrUndo, decide, deliveryZone, requireDriverInZone, unwrap, zoneStub } from "../zone-client";
 import { zoneForPoint } from "../zone-locator";
 import { requireZone } from "../zone-registry";
 
@@ -34,7 +34,9 @@ const cancelBy = (...roles: Role[]) =>
     const caller = c.get("caller");
     const { id } = c.req.valid("param");
     const zone = await deliveryZone(c.env, caller.org, id);
-    const delivery = unwrap(await zone.cancelDelivery(caller.org, id, c.req.valid("json").reason, actorOf(caller)));
+    const delivery = unwrap(
+      await decide(zone, caller.org, "cancelDelivery", { deliveryId: id, reason: c.req.valid("json").reason, actor: actorOf(caller) }),
+    );
     return c.json(deliveryView(delivery, publicBaseUrl(c)));
   });
 
@@ -56,11 +58,10 @@ export const deliveryRoutes = new Hono<AppEnv>()
     await registerDeliveryEntries(c.env.DB, caller.org, zone.id, id, resolvedOrderId, tokenHash);
     const delivery = await createOrUndo(
       () =>
-        zoneStub(c.env, caller.org, zone.id).createDelivery(
-          caller.org,
-          { ...input, id, orderId: resolvedOrderId, trackingToken },
-          actorOf(caller),
-        ),
+        decide(zoneStub(c.env, caller.org, zone.id), caller.org, "createDelivery", {
+          delivery: { ...input, id, orderId: resolvedOrderId, trackingToken },
+          actor: actorOf(caller),
+        }),
       async () => {
         await forgetEntries(c.env.DB, caller.org, [
           { kind: "delivery", ref: id },
@@ -93,7 +94,9 @@ export const deliveryRoutes = new Hono<AppEnv>()
       const { driverId } = c.req.valid("json");
       const zone = await deliveryZone(c.env, caller.org, id);
       if (driverId) await requireDriverInZone(c.env, caller.org, driverId, id);
-      const delivery = unwrap(await zone.reassignDelivery(caller.org, id, driverId, actorOf(caller)));
+      const delivery = unwrap(
+        await decide(zone, caller.org, "reassignDelivery", { deliveryId: id, ...(driverId ? { driverId } : {}), actor: actorOf(caller) }),
+      );
       return c.json(deliveryView(delivery, publicBaseUrl(c)));
     },
   )
@@ -116,7 +119,9 @@ export const deliveryRoutes = new Hono<AppEnv>()
       const { org } = c.get("caller");
       const { id, deliveryId } = c.req.valid("param");
       const zone = await deliveryZone(c.env, org, deliveryId);
-      const delivery = unwrap(await zone.releaseDelivery(org, id, deliveryId, c.req.valid("json").reason));
+      const delivery = unwrap(
+        await decide(zone, org, "releaseDelivery", { driverId: id, deliveryId, reason: c.req.valid("json").reason }),
+      );
       return c.json(deliveryView(delivery, publicBaseUrl(c)));
     },
   )
@@ -130,7 +135,9 @@ export const deliveryRoutes = new Hono<AppEnv>()
       const { id, deliveryId } = c.req.valid("param");
       const { status, reason } = c.req.valid("json");
       const zone = await deliveryZone(c.env, org, deliveryId);
-      const delivery = unwrap(await zone.reportDeliveryStatus(org, id, deliveryId, status, reason ?? null));
+      const delivery = unwrap(
+        await decide(zone, org, "reportDeliveryStatus", { driverId: id, deliveryId, status, reason: reason ?? null }),
+      );
       return c.json(deliveryView(delivery, publicBaseUrl(c)));
     },
   );

@@ -14,7 +14,7 @@ import { notFound } from "../http-error";
 import { allow, selfOr } from "../middleware/authorize";
 import { driverView } from "../presenters";
 import { body, params, query } from "../validation";
-import { callDriverZone, createOrUndo, moveAvailability, unwrap, zoneStub } from "../zone-client";
+import { callDriverZone, createOrUndo, decide, moveAvailability, unwrap, zoneStub } from "../zone-client";
 import { listZones, requireZone } from "../zone-registry";
 
 export const driverRoutes = new Hono<AppEnv>()
@@ -25,7 +25,7 @@ export const driverRoutes = new Hono<AppEnv>()
     const id = crypto.randomUUID();
     await registerDriverEntry(c.env.DB, caller.org, zoneId, id);
     const driver = await createOrUndo(
-      () => zoneStub(c.env, caller.org, zoneId).createDriver(caller.org, id, input),
+      () => decide(zoneStub(c.env, caller.org, zoneId), caller.org, "createDriver", { driverId: id, profile: input }),
       () => forgetEntries(c.env.DB, caller.org, [{ kind: "driver", ref: id }]),
     );
     return c.json(driverView(driver, caller), 201);
@@ -65,7 +65,7 @@ export const driverRoutes = new Hono<AppEnv>()
       await pointDriverTo(c.env.DB, caller.org, id, zoneId);
     }
     const driver = await callDriverZone(c.env, caller.org, id, (zone) =>
-      Object.keys(profile).length > 0 ? zone.editDriver(caller.org, id, profile) : zone.getDriver(caller.org, id),
+      Object.keys(profile).length > 0 ? decide(zone, caller.org, "editDriver", { driverId: id, patch: profile }) : zone.getDriver(caller.org, id),
     );
     return c.json(driverView(driver, caller));
   })
@@ -82,7 +82,7 @@ export const driverRoutes = new Hono<AppEnv>()
       const unknown = preferences.find((p) => !known.has(p.zoneId));
       if (unknown) throw notFound(`Zone ${unknown.zoneId} not found`);
       const driver = await callDriverZone(c.env, caller.org, id, (zone) =>
-        zone.setZonePreferences(caller.org, id, preferences),
+        decide(zone, caller.org, "setZonePreferences", { driverId: id, preferences }),
       );
       return c.json({ driverId: id, preferences: driverView(driver, caller).zonePreferences });
     },
@@ -92,7 +92,7 @@ export const driverRoutes = new Hono<AppEnv>()
     const { id } = c.req.valid("param");
     const report = c.req.valid("json");
     const { applied, driver } = await callDriverZone(c.env, caller.org, id, (zone) =>
-      zone.recordLocation(caller.org, id, report),
+      decide(zone, caller.org, "recordLocation", { driverId: id, report }),
     );
     return c.json({ success: true, driverId: id, applied, location: driver.location });
   })

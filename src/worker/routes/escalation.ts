@@ -15,7 +15,7 @@ import { flushZones, lookUpFlushed, zoneIdsOf } from "../org-zones";
 import { listTickets, resolveTicket, ticketView } from "../support-tickets";
 import { findUnassigned, listUnassigned } from "../unassigned-orders";
 import { body, params, query } from "../validation";
-import { unwrap, zoneStub } from "../zone-client";
+import { decide, unwrap, zoneStub } from "../zone-client";
 
 /** Unassigned orders, the escalation ladder and support tickets (API.md "Escalation and audit"). */
 export const escalationRoutes = new Hono<AppEnv>()
@@ -37,13 +37,13 @@ export const escalationRoutes = new Hono<AppEnv>()
       if (!record) throw notFound("Unassigned order not found");
       const request = { recordId: id, deliveryId: record.deliveryId, ...c.req.valid("json") };
       const zone = zoneStub(c.env, caller.org, record.zoneId);
-      return c.json(unwrap(await zone.escalate(caller.org, request, actorOf(caller))));
+      return c.json(unwrap(await decide(zone, caller.org, "escalate", { request, actor: actorOf(caller) })));
     },
   )
   .post("/admin/escalation/check", body(EmptyBody), allow("ops", "admin"), async (c) => {
     const { org } = c.get("caller");
     const perZone = await Promise.all(
-      (await zoneIdsOf(c.env.DB, org)).map(async (id) => unwrap(await zoneStub(c.env, org, id).checkEscalations(org))),
+      (await zoneIdsOf(c.env.DB, org)).map(async (id) => unwrap(await decide(zoneStub(c.env, org, id), org, "checkEscalations", {}))),
     );
     return c.json({
       checked: perZone.reduce((sum, zone) => sum + zone.checked, 0),

@@ -7,7 +7,7 @@ import { actorOf } from "../caller";
 import { allow, selfOr } from "../middleware/authorize";
 import { driverOfferView } from "../presenters";
 import { body, params, query } from "../validation";
-import { callDriverZone, requireDriverInZone, unwrap, zoneStub } from "../zone-client";
+import { callDriverZone, decide, requireDriverInZone, unwrap, zoneStub } from "../zone-client";
 
 /** Offers are answered for at most this many at a time (API.md). */
 const OFFER_LIST_LIMIT = 50;
@@ -20,7 +20,12 @@ export const offerRoutes = new Hono<AppEnv>()
     const { driverId, expiresInSeconds } = c.req.valid("json");
     const zoneId = await requireDriverInZone(c.env, caller.org, driverId, id);
     const offer = unwrap(
-      await zoneStub(c.env, caller.org, zoneId).createOffer(caller.org, id, driverId, expiresInSeconds, actorOf(caller)),
+      await decide(zoneStub(c.env, caller.org, zoneId), caller.org, "createOffer", {
+        deliveryId: id,
+        driverId,
+        ...(expiresInSeconds === undefined ? {} : { expiresInSeconds }),
+        actor: actorOf(caller),
+      }),
     );
     return c.json({ success: true, offerId: offer.id, expiresAt: offer.expiresAt, payload: offer.payload }, 201);
   })
@@ -40,7 +45,9 @@ export const offerRoutes = new Hono<AppEnv>()
       const { org } = c.get("caller");
       const { id, offerId } = c.req.valid("param");
       const { acceptedAt } = c.req.valid("json");
-      const accepted = await callDriverZone(c.env, org, id, (zone) => zone.acceptOffer(org, id, offerId, acceptedAt));
+      const accepted = await callDriverZone(c.env, org, id, (zone) =>
+        decide(zone, org, "acceptOffer", { driverId: id, offerId, ...(acceptedAt ? { acceptedAt } : {}) }),
+      );
       return c.json({ success: true, ...accepted });
     },
   )
@@ -52,8 +59,10 @@ export const offerRoutes = new Hono<AppEnv>()
     async (c) => {
       const { org } = c.get("caller");
       const { id, offerId } = c.req.valid("param");
-      const reason = c.req.valid("json").reason ?? "other";
-      const { nextOfferId } = await callDriverZone(c.env, org, id, (zone) => zone.rejectOffer(org, id, offerId, reason));
-      return c.json({ success: true, ...(nextOfferId ? { nextOfferId } : {}), reason });
+      const { reason } = c.req.valid("json");
+      const rejected = await callDriverZone(c.env, org, id, (zone) =>
+        decide(zone, org, "rejectOffer", { driverId: id, offerId, ...(reason ? { reason } : {}) }),
+      );
+      return c.json({ success: true, ...rejected });
     },
   );

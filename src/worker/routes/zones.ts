@@ -6,7 +6,7 @@ import type { AppEnv } from "../app-env";
 import { allow } from "../middleware/authorize";
 import { zoneView } from "../presenters";
 import { body, check, params, query } from "../validation";
-import { unwrap, zoneStub } from "../zone-client";
+import { decide, unwrap, zoneStub } from "../zone-client";
 import { forgetZones } from "../zone-locator";
 import { listZones, requireZone, saveZone } from "../zone-registry";
 
@@ -49,7 +49,7 @@ export const zoneRoutes = new Hono<AppEnv>()
       const patch = c.req.valid("json");
       // The patch is valid on its own; merged with what the zone holds it must still be.
       check(ZoneSettings, { ...zone.settings, ...patch }, "body");
-      const updated = unwrap(await zoneStub(c.env, org, zone.id).updateSettings(org, patch));
+      const updated = unwrap(await decide(zoneStub(c.env, org, zone.id), org, "updateSettings", { patch }));
       await saveZone(c.env.DB, updated);
       forgetZones(org);
       return c.json(updated.settings);

@@ -1,0 +1,97 @@
+import type { OpsNotification } from "../domain/model";
+import { failedWebhookAttempt, webhookRetryDelayMs } from "../domain/outbox-retry";
+import { postNotice, readWebhookTarget, writeDeadLetter } from "./ops-webhook";
+import type { ZoneStore } from "./zone-store";
+
+/** Ops webhook notices sent (concurrently) per run. */
+const WEBHOOK_BATCH_SIZE = 20;
+
+export interface WebhookSenderOptions {
+  store: ZoneStore;
+  db: D1Database;
+  /** The zone's org, or null before the zone is configured. */
+  orgId: () => string | null;
+  production: boolean;
+  clock: () => number;
+  /** Called when a run ends or the next send time moves, so the alarm follows. */
+  rearm: () => void;
+}
+
+/**
+ * Sends the zone's queued ops notices to the org's webhook beside the zone's work: a run is
+ * started by the alarm and never awaited by a decision, so a slow receiver delays nothing.
+ * Failures are retried with backoff and end in the dead letters.
+ */
+export class WebhookSender {
+  private nextAt: number | null;
+  private running: Promise<void> | null = null;
+
+  constructor(private readonly options: WebhookSenderOptions) {
+    this.nextAt = options.store.nextWebhookAt();
+  }
+
+  /** When the next send is due; null while a run is out (its end re-arms) or nothing is queued. */
+  get dueAt(): number | null {
+    return this.running ? null : this.nextAt;
+  }
+
+  /** Notices were queued now (by a decision, or a dead letter put back). */
+  queued(): void {
+    this.nextAt = Math.min(this.nextAt ?? Number.POSITIVE_INFINITY, this.options.clock());
+  }
+
+  requeue(notice: OpsNotification): void {
+    this.options.store.enqueueWebhook(notice, this.options.clock());
+    this.queued();
+    this.options.rearm();
+  }
+
+  isDue(now: number): boolean {
+    return this.nextAt !== null && this.nextAt <= now;
+  }
+
+  /** Sends the notices that are due (the alarm starts this; tests await it). */
+  async deliver(): Promise<void> {
+    this.running ??= this.sendDue().finally(() => {
+      this.running = null;
+      this.options.rearm();
+    });
+    await this.running;
+  }
+
+  private async sendDue(): Promise<void> {
+    try {
+      await this.sendBatch();
+      this.nextAt = this.options.store.nextWebhookAt();
+    } catch (error) {
+      // D1 (the org's settings) unreachable: the notices wait for the next try.
+      console.warn("ops webhook run failed", String(error));
+      this.nextAt = this.options.clock() + webhookRetryDelayMs(1);
+    }
+  }
+
+  private async sendBatch(): Promise<void> {
+    const { store, db, clock, production } = this.options;
+    const orgId = this.options.orgId();
+    const due = orgId ? store.dueWebhooks(clock(), WEBHOOK_BATCH_SIZE) : [];
+    const target = due.length > 0 && orgId ? await readWebhookTarget(db, orgId) : null;
+    await Promise.all(
+      due.map(async (row) => {
+        // Without a webhook there is nobody to tell: the notice was for ops sockets only.
+        const error = target ? await postNotice(target, row.payload, production) : null;
+        if (error === null) return store.webhookDone(row.id);
+        const now = clock();
+        const { deadLetter, ...failure } = failedWebhookAttempt(row, error, now);
+        if (deadLetter) {
+          try {
+            await writeDeadLetter(db, { notice: row.payload, ...failure, failedAt: now });
+            return store.webhookDone(row.id);
+          } catch (deadLetterError) {
+            console.warn("dead letter write failed; the notice stays queued", String(deadLetterError));
+          }
+        }
+        store.webhookFailed(row.id, failure);
+      }),
+    );
+  }
+}
