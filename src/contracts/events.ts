@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { Coordinates, Uuid } from "./common";
+import { DriverReportedStatus } from "./deliveries";
 import { OfferPayload, RejectionReason } from "./offers";
 import { Availability, DeliveryStatus } from "./statuses";
 
@@ -197,6 +198,13 @@ export const DriverMessage = z.discriminatedUnion("type", [
     id: ClientId,
     offerId: Uuid,
     reason: RejectionReason.optional(),
+  }),
+  z.strictObject({
+    type: z.literal("delivery_status"),
+    id: ClientId,
+    deliveryId: Uuid,
+    status: DriverReportedStatus,
+    reason: z.string().trim().min(1).max(255).optional(),
   }),
   z.strictObject({ type: z.literal("ping"), id: ClientId }),
 ]);

@@ -23,5 +23,10 @@ export function commandForMessage(message: DriverMessage, driverId: string): Com
       };
     case "reject_offer":
       return { name: "rejectOffer", input: { driverId, offerId: message.offerId, ...(message.reason ? { reason: message.reason } : {}) } };
+    case "delivery_status":
+      return {
+        name: "reportDeliveryStatus",
+        input: { driverId, deliveryId: message.deliveryId, status: message.status, reason: message.reason ?? null },
+      };
   }
 }

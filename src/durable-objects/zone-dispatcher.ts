@@ -68,6 +68,8 @@ export class ZoneDispatcher extends DurableObject<ZoneEnv> {
    * never assigns it.
    */
   clock: () => number = () => Date.now();
+  /** Test seam: sees every committed change set (tests compare the paths into the registry). */
+  onCommit: ((changes: ZoneChanges) => void) | null = null;
 
   constructor(ctx: DurableObjectState, env: ZoneEnv) {
     super(ctx, env);
@@ -265,6 +267,7 @@ export class ZoneDispatcher extends DurableObject<ZoneEnv> {
     const rows = this.stream.sequence(changes.events, this.clock());
     this.store.commit(changes, rows);
     this.state.apply(changes);
+    this.onCommit?.(changes);
     this.stream.committed(rows);
     this.sockets.push(rows);
     if (changes.notifications.length > 0) this.webhooks.queued();

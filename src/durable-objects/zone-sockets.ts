@@ -76,6 +76,24 @@ function parseDriverMessage(raw: string | ArrayBuffer): ParsedMessage {
   return { ok: true, message: parsed.data };
 }
 
+/**
+ * What an ack carries: an accept or reject says what the HTTP route answers; a location only
+ * whether the fix was taken (the driver knows where it is); a status report the new status
+ * (the driver-facing delivery comes with the events).
+ */
+function ackBody(type: DriverMessage["type"], value: unknown): object {
+  switch (type) {
+    case "location":
+      return { applied: (value as { applied: boolean }).applied };
+    case "delivery_status": {
+      const { id, status } = value as { id: string; status: string };
+      return { deliveryId: id, status };
+    }
+    default:
+      return value as object;
+  }
+}
+
 /** What the gateway needs from its zone: who it is, its replay log, and the command path. */
 export interface SocketHost {
   orgId(): string | null;
@@ -150,9 +168,7 @@ export class ZoneSockets {
     const result = this.host.run(identity.orgId, commandForMessage(message, identity.driverId));
     if (message.type === "ping") return send(ws, { type: "pong", ...id });
     if (!result.ok) return send(ws, { type: "ack", for: message.type, ok: false, ...id, error: result.error.message });
-    // A location ack says only whether the fix was taken; the driver knows where it is.
-    const value = message.type === "location" ? { applied: (result.value as { applied: boolean }).applied } : result.value;
-    send(ws, { type: "ack", for: message.type, ok: true, ...id, ...(value as object) });
+    send(ws, { type: "ack", for: message.type, ok: true, ...id, ...ackBody(message.type, result.value) });
   }
 
   close(ws: WebSocket, code: number): void {
