@@ -120,17 +120,20 @@ export class ZoneDispatcher extends Dispatcher {
   async benchAddDrivers(orgId: string, drivers: { id: string; lat: number; lon: number }[]): Promise<number> {
     for (const d of drivers) {
       unwrap(
-        await this.createDriver(orgId, d.id, {
-          name: `Socket bench driver ${d.id.slice(-6)}`,
-          phone: "+919800000000",
-          vehicle: "Activa",
-          vehicleType: "scooter",
-          capabilities: [],
-          location: { lat: d.lat, lon: d.lon },
+        await this.decide(orgId, "createDriver", {
+          driverId: d.id,
+          profile: {
+            name: `Socket bench driver ${d.id.slice(-6)}`,
+            phone: "+919800000000",
+            vehicle: "Activa",
+            vehicleType: "scooter",
+            capabilities: [],
+            location: { lat: d.lat, lon: d.lon },
+          },
         }),
         "createDriver",
       );
-      unwrap(await this.changeAvailability(orgId, d.id, "resume", { type: "driver", id: d.id }), "resume");
+      unwrap(await this.decide(orgId, "changeAvailability", { driverId: d.id, command: "resume", actor: { type: "driver", id: d.id } }), "resume");
     }
     return drivers.length;
   }
@@ -211,24 +214,29 @@ async function setup(zone: DurableObjectStub<ZoneDispatcher>, drivers: number, d
   unwrap(await zone.configure(zoneConfig()), "configure");
   await inChunks(drivers, 0, async (i) => {
     unwrap(
-      await zone.createDriver(ORG_ID, driverId(i), {
-        name: `Bench driver ${i}`,
-        phone: `+9198${String(i).padStart(8, "0")}`,
-        vehicle: "Activa",
-        vehicleType: "scooter",
-        capabilities: [],
-        location: { lat: CENTER.lat + 0.18 * spread(i, 1), lon: CENTER.lon + 0.18 * spread(i, 2) },
+      await zone.decide(ORG_ID, "createDriver", {
+        driverId: driverId(i),
+        profile: {
+          name: `Bench driver ${i}`,
+          phone: `+9198${String(i).padStart(8, "0")}`,
+          vehicle: "Activa",
+          vehicleType: "scooter",
+          capabilities: [],
+          location: { lat: CENTER.lat + 0.18 * spread(i, 1), lon: CENTER.lon + 0.18 * spread(i, 2) },
+        },
       }),
       "createDriver",
     );
-    unwrap(await zone.changeAvailability(ORG_ID, driverId(i), "resume", { type: "driver", id: driverId(i) }), "resume");
+    unwrap(
+      await zone.decide(ORG_ID, "changeAvailability", { driverId: driverId(i), command: "resume", actor: { type: "driver", id: driverId(i) } }),
+      "resume",
+    );
   });
   await inChunks(deliveries, 0, async (i) => {
     const pickup = { lat: CENTER.lat + 0.18 * spread(i, 3), lon: CENTER.lon + 0.18 * spread(i, 4) };
     unwrap(
-      await zone.createDelivery(
-        ORG_ID,
-        {
+      await zone.decide(ORG_ID, "createDelivery", {
+        delivery: {
           id: deliveryId(i),
           orderId: `bench-${i}`,
           sellerOrderId: `bench-${i}`,
@@ -241,8 +249,8 @@ async function setup(zone: DurableObjectStub<ZoneDispatcher>, drivers: number, d
           dispatch: "manual",
           trackingToken: `bench-token-${i}`,
         },
-        { type: "service", id: ADMIN.id },
-      ),
+        actor: { type: "service", id: ADMIN.id },
+      }),
       "createDelivery",
     );
   });
@@ -301,14 +309,17 @@ async function writes(zone: DurableObjectStub<ZoneDispatcher>, n: number, statem
 /** `n` manual offers, each of delivery i to driver i (fresh, available) for i = first, first+1, … */
 async function creates(zone: DurableObjectStub<ZoneDispatcher>, n: number, first: number) {
   const { samples, totalMs, values } = await timed(n, async (k) =>
-    unwrap(await zone.createOffer(ORG_ID, deliveryId(first + k), driverId(first + k), 120, ADMIN), "createOffer").id,
+    unwrap(
+      await zone.decide(ORG_ID, "createOffer", { deliveryId: deliveryId(first + k), driverId: driverId(first + k), expiresInSeconds: 120, actor: ADMIN }),
+      "createOffer",
+    ).id,
   );
   return { samples, totalMs, offerIds: values };
 }
 
 async function accepts(zone: DurableObjectStub<ZoneDispatcher>, first: number, offerIds: string[]) {
   const { samples, totalMs } = await timed(offerIds.length, async (k) => {
-    const accepted = unwrap(await zone.acceptOffer(ORG_ID, driverId(first + k), offerIds[k]!), "acceptOffer");
+    const accepted = unwrap(await zone.decide(ORG_ID, "acceptOffer", { driverId: driverId(first + k), offerId: offerIds[k]! }), "acceptOffer");
     if (accepted.deliveryId !== deliveryId(first + k)) throw new Error("accepted the wrong delivery");
   });
   return { samples, totalMs };
@@ -321,9 +332,12 @@ async function cycles(zone: DurableObjectStub<ZoneDispatcher>, n: number, first:
   const run = await timed(n, async (k) => {
     const i = first + k;
     const t0 = performance.now();
-    const offer = unwrap(await zone.createOffer(ORG_ID, deliveryId(i), driverId(i), 120, ADMIN), "createOffer");
+    const offer = unwrap(
+      await zone.decide(ORG_ID, "createOffer", { deliveryId: deliveryId(i), driverId: driverId(i), expiresInSeconds: 120, actor: ADMIN }),
+      "createOffer",
+    );
     const t1 = performance.now();
-    const accepted = unwrap(await zone.acceptOffer(ORG_ID, driverId(i), offer.id), "acceptOffer");
+    const accepted = unwrap(await zone.decide(ORG_ID, "acceptOffer", { driverId: driverId(i), offerId: offer.id }), "acceptOffer");
     accept.push(performance.now() - t1);
     create.push(t1 - t0);
     if (accepted.deliveryId !== deliveryId(i)) throw new Error("accepted the wrong delivery");
