@@ -72,7 +72,7 @@ export function markHeardFrom(tx: ZoneTx, id: string): DriverRecord {
  */
 export function recordLocation(tx: ZoneTx, id: string, report: LocationBody): { driver: DriverRecord; applied: boolean } {
   const driver = tx.requireDriver(id);
-  const recordedAt = report.recordedAt ? new Date(report.recordedAt).toISOString() : tx.nowIso;
+  const recordedAt = fixTime(tx, report.recordedAt);
   const applied = !driver.location || Date.parse(recordedAt) >= Date.parse(driver.location.recordedAt);
   const { recordedAt: _ignored, ...fix } = report;
   const next = tx.putDriver(
@@ -88,6 +88,20 @@ export function recordLocation(tx: ZoneTx, id: string, report: LocationBody): { 
   // A free driver who moves may come within reach of a delivery that found nobody.
   if (applied && next.availability === "available" && tx.state.waiting.size > 0) tx.follow.offerWaitingTo(id);
   return { driver: next, applied };
+}
+
+/** A device clock may run this far ahead of the server's before its times are not believed. */
+const DEVICE_CLOCK_LEAD_MS = 30_000;
+
+/**
+ * When a fix was taken: the device's time, unless it is more than 30 s ahead of the server's —
+ * a fix stamped in the future would make every later one look older and freeze the position —
+ * in which case the server's receive time.
+ */
+function fixTime(tx: ZoneTx, deviceTime: string | undefined): string {
+  if (!deviceTime) return tx.nowIso;
+  const at = Date.parse(deviceTime);
+  return at > tx.now + DEVICE_CLOCK_LEAD_MS ? tx.nowIso : new Date(at).toISOString();
 }
 
 function isPersistDue(tx: ZoneTx, driver: DriverRecord): boolean {

@@ -32,17 +32,34 @@ async function verifyToken(env: Env, token: string): Promise<Caller> {
       issuer: env.JWT_ISSUER || "dispatch",
       audience: env.JWT_AUDIENCE || "dispatch-api",
       requiredClaims: ["exp"],
-      clockTolerance: 30,
+      clockTolerance: CLOCK_SKEW_SECONDS,
     }));
   } catch (err) {
     throw unauthorized(whyRejected(err));
   }
+  refuseImplausibleLifetime(env, payload as { iat?: unknown; exp: number });
   const claims = Claims.safeParse(payload);
   if (!claims.success) {
     const claim = claims.error.issues[0]?.path.join(".") || "payload";
     throw unauthorized(`invalid "${claim}" claim`);
   }
   return claims.data;
+}
+
+/** Clock skew tolerated between the token's issuer and this service. */
+const CLOCK_SKEW_SECONDS = 30;
+/** The longest a token may live unless `JWT_MAX_TTL_SECONDS` says otherwise (30 days). */
+const DEFAULT_MAX_TTL_SECONDS = 2_592_000;
+
+/**
+ * A token issued in the future, or valid for longer than the configured cap, is refused: a
+ * leaked token must not stay good for years.
+ */
+function refuseImplausibleLifetime(env: Env, payload: { iat?: unknown; exp: number }): void {
+  const now = Math.floor(Date.now() / 1000);
+  if (typeof payload.iat === "number" && payload.iat > now + CLOCK_SKEW_SECONDS) throw unauthorized("token issued in the future");
+  const maxTtl = Number(env.JWT_MAX_TTL_SECONDS) > 0 ? Number(env.JWT_MAX_TTL_SECONDS) : DEFAULT_MAX_TTL_SECONDS;
+  if (payload.exp - now > maxTtl) throw unauthorized("token lifetime exceeds the allowed maximum");
 }
 
 function whyRejected(err: unknown): string {

@@ -11,5 +11,7 @@ export interface Env extends ZoneEnv {
   JWT_SECRET?: string;
   JWT_ISSUER?: string;
   JWT_AUDIENCE?: string;
+  /** Longest accepted token lifetime, `exp − now`, in seconds (default 30 days). */
+  JWT_MAX_TTL_SECONDS?: string;
   PUBLIC_BASE_URL?: string;
 }

@@ -9,6 +9,8 @@ export interface TokenOptions {
   sub?: string;
   /** Seconds from now until `exp`; negative for an already expired token. */
   expSeconds?: number;
+  /** Seconds from now of `iat` (default 0: issued now). */
+  iatSeconds?: number;
   secret?: string;
   alg?: "HS256" | "HS384" | "HS512";
   aud?: string;
@@ -24,7 +26,7 @@ export async function mintToken(opts: TokenOptions): Promise<string> {
   const alg = opts.alg ?? "HS256";
   return new SignJWT(claims)
     .setProtectedHeader({ alg, typ: "JWT" })
-    .setIssuedAt()
+    .setIssuedAt(Math.floor(Date.now() / 1000) + (opts.iatSeconds ?? 0))
     .setIssuer(opts.iss ?? "dispatch")
     .setAudience(opts.aud ?? "dispatch-api")
     .setExpirationTime(Math.floor(Date.now() / 1000) + (opts.expSeconds ?? 3600))

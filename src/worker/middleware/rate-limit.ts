@@ -26,16 +26,28 @@ function limiterFor(c: Context<AppEnv>): RateLimit {
   return c.env.RL_WRITES;
 }
 
-/** Counts one tracking read against RL_TRACKING under `key` (the tracking token); 429 when spent. */
-const limitTracking = (c: Context<AppEnv>, key: string): Promise<void> => enforce(c.env.RL_TRACKING, key);
+const ORDER_ROUTE = /^\/v2\/orders\/([^/]+)\//;
 
 /**
- * Per-caller limits, after auth. A request that authenticates by tracking token has no caller,
- * so it is counted per token on RL_TRACKING here; tracking routes need not count it again.
+ * A tracking read is counted per order and client address, never per token presented: keyed by
+ * the token, an attacker rotating made-up tokens would get a fresh budget with each one (and the
+ * real token would sit in the limiter's keys).
+ */
+function trackingKey(c: Context<AppEnv>): string {
+  const orderId = ORDER_ROUTE.exec(c.req.path)?.[1] ?? "";
+  return `${orderId}|${c.req.header("CF-Connecting-IP") ?? "unknown"}`;
+}
+
+/**
+ * Limits, after auth. A caller's buckets are its org's and its own (`sub` values are only unique
+ * within an org). A request that authenticates by tracking token has no caller, so it is counted
+ * on RL_TRACKING here; tracking routes need not count it again.
  */
 export const rateLimit = createMiddleware<AppEnv>(async (c, next) => {
-  const token = trackingToken(c);
-  if (token !== undefined) await limitTracking(c, token);
-  else await enforce(limiterFor(c), c.get("caller").sub);
+  if (trackingToken(c) !== undefined) await enforce(c.env.RL_TRACKING, trackingKey(c));
+  else {
+    const { org, sub } = c.get("caller");
+    await enforce(limiterFor(c), `${org}|${sub}`);
+  }
   await next();
 });

@@ -1,0 +1,69 @@
+/**
+ * Regression tests of the outside probe's findings (docs/security.md), each named after its
+ * finding. Each failed before its fix.
+ */
+import { describe, expect, it } from "vitest";
+import { send } from "../helpers/api";
+import { expectError } from "../helpers/expect-error";
+import { mintToken } from "../helpers/tokens";
+
+const DAY = 86_400;
+
+describe("finding 9: no token lifetime cap", () => {
+  const org = crypto.randomUUID();
+  const bearer = (token: string) => `Bearer ${token}`;
+
+  it("refuses a token whose exp is further out than JWT_MAX_TTL_SECONDS (30 days by default)", async () => {
+    const token = await mintToken({ role: "admin", org, expSeconds: 31 * DAY });
+    const payload = await expectError(await send("GET", "/admin/unassigned-orders", bearer(token)), 401);
+    expect(payload.message).toMatch(/Unauthorized: token lifetime exceeds/);
+  });
+
+  it("refuses a token issued more than 30 s in the future", async () => {
+    const token = await mintToken({ role: "admin", org, iatSeconds: 365 * DAY });
+    const payload = await expectError(await send("GET", "/admin/unassigned-orders", bearer(token)), 401);
+    expect(payload.message).toMatch(/Unauthorized: token issued in the future/);
+  });
+
+  it("accepts a 30-day token and one issued within the skew", async () => {
+    for (const token of [await mintToken({ role: "admin", org, expSeconds: 30 * DAY - 60 }), await mintToken({ role: "admin", org, iatSeconds: 20 })]) {
+      expect((await send("GET", "/admin/unassigned-orders", bearer(token))).status).toBe(200);
+    }
+  });
+});
+
+describe("finding 4: rate limits shared across orgs", () => {
+  it("a caller's manual-offer budget is its org's: the same sub in another org starts afresh", async () => {
+    const sub = crypto.randomUUID();
+    const [orgA, orgB] = [crypto.randomUUID(), crypto.randomUUID()];
+    const offer = async (org: string) =>
+      send("POST", `/deliveries/${crypto.randomUUID()}/offers`, `Bearer ${await mintToken({ role: "ops", org, sub })}`, {
+        driverId: crypto.randomUUID(),
+      });
+    const statuses: number[] = [];
+    for (let i = 0; i < 11; i++) statuses.push((await offer(orgA)).status);
+    // Ten manual offers a minute (the deliveries do not exist: 404), then 429.
+    expect(statuses.slice(0, 10).every((s) => s === 404)).toBe(true);
+    expect(statuses[10]).toBe(429);
+    expect((await offer(orgB)).status).toBe(404);
+  });
+});
+
+describe("finding 3: tracking rate limit keyed by the attacker's token", () => {
+  it("made-up tokens for one order from one address share one budget of 120 a minute", async () => {
+    const orderId = `ORD-${crypto.randomUUID().slice(0, 8)}`;
+    const read = () =>
+      send("GET", `/orders/${orderId}/delivery-status?token=${crypto.randomUUID()}`, undefined, undefined, {
+        "CF-Connecting-IP": "203.0.113.7",
+      });
+    const statuses: number[] = [];
+    for (let i = 0; i < 121; i++) statuses.push((await read()).status);
+    expect(statuses.slice(0, 120).every((s) => s === 401)).toBe(true);
+    expect(statuses[120]).toBe(429);
+    // Another client address reading the same order is counted on its own.
+    const other = await send("GET", `/orders/${orderId}/delivery-status?token=${crypto.randomUUID()}`, undefined, undefined, {
+      "CF-Connecting-IP": "198.51.100.9",
+    });
+    expect(other.status).toBe(401);
+  });
+});
