@@ -11,6 +11,9 @@ export default defineConfig({
             wrangler: { configPath: "./wrangler.toml" },
             miniflare: {
               bindings: {
+                // wrangler.toml is the deployable (production) configuration; tests run as `test`.
+                ENVIRONMENT: "test",
+                JWT_SECRET: "local-dev-secret-do-not-use-in-production",
                 TEST_MIGRATIONS: await readD1Migrations("./migrations"),
                 WEBHOOK_RECEIVER_URL: await startWebhookReceiver(),
                 WEBHOOK_RECEIVER_SECRET: RECEIVER_SECRET,

@@ -18,7 +18,7 @@ import { constants as osConstants } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { DEMO_ORG_ID, seedDemo } from "./seed-demo.mjs";
-import { mintToken } from "./token.mjs";
+import { DEV_JWT_SECRET, mintToken } from "./token.mjs";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const WRANGLER = path.join(ROOT, "node_modules", "wrangler", "bin", "wrangler.js");
@@ -142,6 +142,12 @@ run(
     ...persistArgs,
     ...inspectorArgs,
     "--show-interactive-dev-session=false",
+    // wrangler.toml is deployable, so it holds neither: local runs are development, signed with
+    // the public dev secret unless JWT_SECRET is set.
+    "--var",
+    "ENVIRONMENT:development",
+    "--var",
+    `JWT_SECRET:${process.env.JWT_SECRET || DEV_JWT_SECRET}`,
   ],
   {
     onExit(result) {

@@ -3,7 +3,7 @@
 //
 //   npm run token -- --role admin --org <uuid> [--sub <uuid>] [--ttl <seconds>]
 //
-// Signed with env JWT_SECRET (default: the local development secret of wrangler.toml);
+// Signed with env JWT_SECRET (default: the public local development secret `npm start` uses);
 // iss / aud from env JWT_ISSUER / JWT_AUDIENCE (defaults dispatch / dispatch-api).
 // Prints only the token on stdout; errors go to stderr with exit code 2.
 //

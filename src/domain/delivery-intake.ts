@@ -9,6 +9,11 @@ export interface NewDelivery extends Omit<CreateDeliveryBody, "orderId" | "zoneI
   trackingToken: string;
 }
 
+/** The order's id in the marketplace: the one given, else the seller's own order id. */
+export function orderIdFor(body: Pick<CreateDeliveryBody, "orderId" | "sellerOrderId">): string {
+  return body.orderId ?? body.sellerOrderId;
+}
+
 /**
  * Takes a delivery into the zone as `ready`, audited as `created` (version 1); with automatic
  * dispatch the first matching round runs in the same decision (settle).

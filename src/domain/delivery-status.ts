@@ -48,6 +48,11 @@ export function isTerminalDelivery(status: DeliveryStatus): boolean {
   return NEXT_STATUSES[status].length === 0;
 }
 
+/** A driver has the delivery (assigned, picked up or in transit): neither waiting nor ended. */
+export function isUnderWay(status: DeliveryStatus): boolean {
+  return status !== "ready" && !isTerminalDelivery(status);
+}
+
 /** The audit event written when a delivery enters `to`. */
 export function auditEventForStatus(to: DeliveryStatus): DeliveryStatusAuditEvent {
   return AUDIT_EVENT_FOR_STATUS[to];

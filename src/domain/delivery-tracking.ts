@@ -1,5 +1,5 @@
 import type { DeliveryStatus } from "../contracts/statuses";
-import { isTerminalDelivery } from "./delivery-status";
+import { isTerminalDelivery, isUnderWay } from "./delivery-status";
 import { DomainError } from "./errors";
 import { estimateEta } from "./eta";
 import { maskPhone } from "./phone";
@@ -37,7 +37,7 @@ export function trackDriverPosition(tx: ZoneTx, driverId: string): void {
   const assignment = assignmentId ? tx.assignment(assignmentId) : undefined;
   if (!driver?.location || !assignment || assignment.status !== "ACTIVE") return;
   const delivery = tx.delivery(assignment.deliveryId);
-  if (!delivery || (delivery.status !== "assigned" && delivery.status !== "picked_up" && delivery.status !== "in_transit")) return;
+  if (!delivery || !isUnderWay(delivery.status)) return;
   // A copy: the decision changes memory only when it commits (ZoneState.apply).
   const last = tx.changes.tracking.get(delivery.id) ?? tx.state.tracking.get(delivery.id);
   const audiences = [audience.customer(delivery.id), audience.ops];
@@ -103,7 +103,7 @@ export function customerView(tx: ZoneTx, deliveryId: string, token: string | nul
     if (isTerminalDelivery(delivery.status) && tx.now > Date.parse(delivery.updatedAt) + TRACKING_AFTER_END_MS) throw refused();
   }
   if (!delivery) throw new DomainError("not_found", "Order not found");
-  const active = delivery.status === "assigned" || delivery.status === "picked_up" || delivery.status === "in_transit";
+  const active = isUnderWay(delivery.status);
   const driver = delivery.assignedDriverId && delivery.status !== "cancelled" ? tx.driver(delivery.assignedDriverId) : undefined;
   const eta =
     active && driver?.location

@@ -7,10 +7,8 @@
 
 export const TOP_LEVEL = 3;
 
-/** A zero count for every level, 0 (recorded, not escalated) to the top: keys "0" … "3". */
-export function zeroCountsByLevel(): Record<string, number> {
-  return Object.fromEntries(Array.from({ length: TOP_LEVEL + 1 }, (_, level) => [String(level), 0]));
-}
+/** Every level as a count key, 0 (recorded, not escalated) to the top: "0" … "3". */
+export const LEVEL_KEYS: readonly string[] = Array.from({ length: TOP_LEVEL + 1 }, (_, level) => String(level));
 
 /** The highest level reached at `now` (0 before the first threshold). */
 export function levelReached(createdAt: number, escalationSeconds: readonly number[], now: number): number {

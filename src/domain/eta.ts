@@ -9,7 +9,10 @@ export interface Eta {
   confidence: number;
 }
 
-const travelMs = (km: number, settings: ZoneSettings) => (km / settings.avgSpeedKmh) * 3_600_000;
+/** Hours to cover `km` at the zone's average speed: the one travel-time rule of ETAs and offers. */
+export const travelHours = (km: number, settings: ZoneSettings) => km / settings.avgSpeedKmh;
+
+const travelMs = (km: number, settings: ZoneSettings) => travelHours(km, settings) * 3_600_000;
 
 /**
  * Pickup and delivery times from the driver's position, at the zone's average speed. Before

@@ -34,7 +34,7 @@ const BOUNDARY_TOLERANCE_DEG = 1e-12;
 /** Vertices bending the line by less than this sine are treated as collinear. */
 const COLLINEAR_SINE = 1e-12;
 
-const toRadians = (degrees: number) => (degrees * Math.PI) / 180;
+export const toRadians = (degrees: number) => (degrees * Math.PI) / 180;
 
 /** Reads a validated position; NaN for a missing value makes every later comparison fail. */
 const lonLat = (position: Position): [lon: number, lat: number] => [

@@ -2,13 +2,14 @@ import type { LatLon } from "./geo";
 import { haversineKm } from "./geo";
 import type { OfferPayload } from "../contracts/offers";
 import type { ZoneSettings } from "../contracts/zones";
+import { travelHours } from "./eta";
 import type { DeliveryRecord } from "./model";
 import { iso } from "./model";
 
 const round2 = (n: number) => Math.round(n * 100) / 100;
 
-/** Seconds to cover `km` at the zone's average speed. */
-const travelSeconds = (km: number, settings: ZoneSettings) => (km / settings.avgSpeedKmh) * 3600;
+/** Seconds to cover `km`, scaled from hours: via ms, rounding would tip some ceiled minutes (23.25 km at 5 km/h). */
+const travelSeconds = (km: number, settings: ZoneSettings) => travelHours(km, settings) * 3600;
 
 /**
  * The numbers a driver sees (API.md "Offers"):

@@ -1,4 +1,4 @@
-import { type LatLon, haversineKm } from "./geo";
+import { type LatLon, haversineKm, toRadians } from "./geo";
 
 /** Cell edge in degrees of latitude (~550 m, one distance band): the nearest-first search reads few drivers. */
 const CELL_DEG = 0.005;
@@ -66,7 +66,6 @@ export class SpatialIndex {
   }
 }
 
-const toRadians = (degrees: number) => (degrees * Math.PI) / 180;
 const cellKey = (row: number, col: number) => `${row}:${col}`;
 
 /** Longitude width of a cell in the row containing `lat`, so cells stay roughly square. */

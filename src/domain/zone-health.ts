@@ -1,7 +1,8 @@
 import type { Availability } from "../contracts/statuses";
 import { Availability as AvailabilityEnum } from "../contracts/statuses";
-import { isTerminalDelivery } from "./delivery-status";
-import { zeroCountsByLevel } from "./escalation-ladder";
+import { zeroCounts } from "./counts";
+import { isUnderWay } from "./delivery-status";
+import { LEVEL_KEYS } from "./escalation-ladder";
 import type { ZoneState } from "./zone-state";
 
 export interface ZoneLiveCounts {
@@ -16,20 +17,17 @@ export interface ZoneLiveCounts {
 
 /** Live counts shown with a zone; "online" means able to take or working on a job. */
 export function zoneLiveCounts(state: ZoneState): ZoneLiveCounts {
-  const driversByAvailability = Object.fromEntries(AvailabilityEnum.options.map((a) => [a, 0])) as Record<
-    Availability,
-    number
-  >;
+  const driversByAvailability = zeroCounts(AvailabilityEnum.options);
   for (const driver of state.drivers.values()) driversByAvailability[driver.availability]++;
   let pendingDeliveries = 0;
   let activeDeliveries = 0;
-  const unassignedByLevel = zeroCountsByLevel();
+  const unassignedByLevel = zeroCounts(LEVEL_KEYS);
   for (const delivery of state.deliveries.values()) {
     if (delivery.status === "ready") {
       pendingDeliveries++;
       const level = delivery.unassigned && String(delivery.unassigned.escalationLevel);
       if (level) unassignedByLevel[level] = (unassignedByLevel[level] ?? 0) + 1;
-    } else if (!isTerminalDelivery(delivery.status)) activeDeliveries++;
+    } else if (isUnderWay(delivery.status)) activeDeliveries++;
   }
   return {
     driversByAvailability,

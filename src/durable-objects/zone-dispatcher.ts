@@ -2,6 +2,7 @@ import { DurableObject } from "cloudflare:workers";
 import type { OfferStatus } from "../contracts/offers";
 import { audience } from "../domain/audiences";
 import { customerView } from "../domain/delivery-tracking";
+import { isRelaxedEnvironment } from "../domain/environment";
 import { notFound } from "../domain/errors";
 import type {
   AssignmentRecord,
@@ -90,7 +91,7 @@ export class ZoneDispatcher extends DurableObject<ZoneEnv> {
         store: this.store,
         db: env.DB,
         orgId: () => this.state.zone?.orgId ?? null,
-        production: env.ENVIRONMENT === "production",
+        production: !isRelaxedEnvironment(env.ENVIRONMENT),
         clock: () => this.clock(),
         rearm,
       });

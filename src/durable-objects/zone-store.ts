@@ -5,6 +5,8 @@ import * as schema from "../db/zone-schema";
 import type { WebhookFailure } from "../domain/outbox-retry";
 import migrations from "../db/zone-migrations/migrations";
 import type { OfferStatus } from "../contracts/offers";
+import { DeliveryStatus } from "../contracts/statuses";
+import { isTerminalDelivery } from "../domain/delivery-status";
 import type {
   AssignmentRecord,
   AuditEntry,
@@ -32,7 +34,7 @@ export type OutboxRow = {
   [K in keyof OutboxPayloads]: { seq: number; kind: K; payload: OutboxPayloads[K] };
 }[keyof OutboxPayloads];
 
-const ENDED_DELIVERY = ["delivered", "failed", "cancelled"];
+const ENDED_DELIVERY = DeliveryStatus.options.filter(isTerminalDelivery);
 
 const UPSERT = {
   zone: "INSERT INTO zone_config (id, data) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET data = excluded.data",

@@ -9,9 +9,9 @@ import { rateLimit } from "./middleware/rate-limit";
 import { requestId } from "./middleware/request-id";
 import { securityHeaders } from "./middleware/security-headers";
 
-/** API.md: a production deploy without a real secret answers every request with a 500. */
+/** A deploy without a real secret answers every request with a 500 (docs/security.md). */
 const secretConfigured = createMiddleware<AppEnv>(async (c, next) => {
-  assertSecretConfigured(c.env);
+  await assertSecretConfigured(c.env);
   await next();
 });
 

@@ -3,7 +3,7 @@ import type { DriverView } from "../contracts/drivers";
 import type { ZoneView } from "../contracts/zones";
 import type { AssignmentRecord, DeliveryRecord, DriverRecord, OfferRecord, ZoneConfig } from "../domain/model";
 import { iso } from "../domain/model";
-import { maskPhone } from "../domain/phone";
+import { phoneSeenBy } from "../domain/phone";
 import type { Caller } from "./app-env";
 
 /** API shapes of the zone's records: what each reader may see, nothing internal. */
@@ -13,14 +13,12 @@ export function zoneView(zone: ZoneConfig): ZoneView {
   return view;
 }
 
-/** The phone is shown whole only to the driver itself and to admins. */
 export function driverView(driver: DriverRecord, reader: Caller): DriverView {
-  const seesPhone = reader.role === "admin" || reader.sub === driver.id;
   return {
     id: driver.id,
     zoneId: driver.zoneId,
     name: driver.name,
-    phone: seesPhone ? driver.phone : maskPhone(driver.phone),
+    phone: phoneSeenBy(driver, { role: reader.role, id: reader.sub }),
     vehicle: driver.vehicle,
     vehicleType: driver.vehicleType,
     capabilities: driver.capabilities,

@@ -9,7 +9,8 @@ import {
   type UnassignedOrdersResponse,
 } from "../contracts/escalation";
 import { unassignedOrders } from "../db/d1-schema";
-import { zeroCountsByLevel } from "../domain/escalation-ladder";
+import { zeroCounts } from "../domain/counts";
+import { LEVEL_KEYS } from "../domain/escalation-ladder";
 
 /** The org's unassigned records in D1 (written by the zones' outboxes; flush the zones first). */
 
@@ -43,8 +44,8 @@ function unassignedView(row: typeof unassignedOrders.$inferSelect): UnassignedOr
 
 /** Counts of every matching record, not just the page; every level and reason has a key, zeros too. */
 function summarize(groups: { level: number; reason: string; count: number }[]): UnassignedOrdersResponse["summary"] {
-  const byEscalationLevel = zeroCountsByLevel();
-  const byFailureReason: Record<string, number> = Object.fromEntries(FailureReason.options.map((reason) => [reason, 0]));
+  const byEscalationLevel = zeroCounts(LEVEL_KEYS);
+  const byFailureReason: Record<string, number> = zeroCounts(FailureReason.options);
   let total = 0;
   for (const { level, reason, count } of groups) {
     total += count;

@@ -4,6 +4,7 @@ import type { AvailabilityCommand } from "../domain/availability-machine";
 import { DomainError } from "../domain/errors";
 import type { DriverRecord } from "../domain/model";
 import type { CommandInput, CommandName, CommandValue } from "../domain/zone-commands";
+import type { DriverDeparture } from "../durable-objects/zone-dispatcher";
 import type { ZoneResult } from "../durable-objects/zone-result";
 import { locate, pointDriverTo } from "./directory";
 import type { AppEnv } from "./app-env";
@@ -92,10 +93,27 @@ export async function callDriverZone<T>(
     if (result.ok || !result.error.movedTo) return unwrap(result);
     const from = zoneStub(env, orgId, zoneId);
     zoneId = result.error.movedTo;
-    unwrap(await zoneStub(env, orgId, zoneId).admitDriver(orgId, unwrap(await from.departure(orgId, driverId))));
-    await pointDriverTo(env.DB, orgId, driverId, zoneId);
+    await moveDriver(env, orgId, driverId, zoneId, async () => unwrap(await from.departure(orgId, driverId)));
   }
   throw conflict("Driver is moving between zones; retry the request");
+}
+
+/**
+ * The zone move, in this order: leave the old zone (`leave` departs, or reads how the driver
+ * left), arrive in `toZoneId`, point the directory at it. A request landing in between is
+ * redirected by the old zone, and arriving and re-pointing are idempotent, so callDriverZone
+ * finishes a move cut short by running this again; the driver is never in two zones.
+ */
+export async function moveDriver(
+  env: Env,
+  orgId: string,
+  driverId: string,
+  toZoneId: string,
+  leave: () => Promise<DriverDeparture>,
+): Promise<void> {
+  const departure = await leave();
+  unwrap(await zoneStub(env, orgId, toZoneId).admitDriver(orgId, departure));
+  await pointDriverTo(env.DB, orgId, driverId, toZoneId);
 }
 
 /** Applies an availability command to a driver on behalf of the caller. */

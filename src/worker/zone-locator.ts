@@ -1,39 +1,23 @@
-import { pointInPolygon, polygonAreaKm2 } from "../domain/geo";
 import type { Coordinates } from "../contracts/common";
 import type { ZoneConfig } from "../domain/model";
+import { type SizedZone, sizedZone, zoneHoldingPoint } from "../domain/zone-choice";
 import { listZones } from "./zone-registry";
 
 /** How long an isolate trusts its copy of an org's zones before reading D1 again. */
 const CACHE_TTL_MS = 30_000;
 
 interface Cached {
-  zones: { zone: ZoneConfig; areaKm2: number }[];
+  zones: SizedZone[];
   loadedAt: number;
 }
 
 const cache = new Map<string, Cached>();
 
 async function load(db: D1Database, orgId: string): Promise<Cached> {
-  const zones = (await listZones(db, orgId)).map((zone) => ({ zone, areaKm2: polygonAreaKm2(zone.polygon.coordinates) }));
+  const zones = (await listZones(db, orgId)).map(sizedZone);
   const entry = { zones, loadedAt: Date.now() };
   cache.set(orgId, entry);
   return entry;
-}
-
-/**
- * Where overlapping zones both hold a point, the most specific wins: higher priority (1 is
- * highest), then the smaller area, then the older zone — so every isolate picks the same one.
- */
-function pick(entry: Cached, point: Coordinates): ZoneConfig | null {
-  const holding = entry.zones.filter(({ zone }) => pointInPolygon(point, zone.polygon.coordinates));
-  holding.sort(
-    (a, b) =>
-      a.zone.priorityLevel - b.zone.priorityLevel ||
-      a.areaKm2 - b.areaKm2 ||
-      a.zone.createdAt.localeCompare(b.zone.createdAt) ||
-      a.zone.id.localeCompare(b.zone.id),
-  );
-  return holding[0]?.zone ?? null;
 }
 
 /**
@@ -43,7 +27,9 @@ function pick(entry: Cached, point: Coordinates): ZoneConfig | null {
 export async function zoneForPoint(db: D1Database, orgId: string, point: Coordinates): Promise<ZoneConfig | null> {
   const cached = cache.get(orgId);
   const fresh = cached && Date.now() - cached.loadedAt < CACHE_TTL_MS ? cached : await load(db, orgId);
-  return pick(fresh, point) ?? (fresh === cached ? pick(await load(db, orgId), point) : null);
+  const found = zoneHoldingPoint(fresh.zones, point);
+  if (found || fresh !== cached) return found;
+  return zoneHoldingPoint((await load(db, orgId)).zones, point);
 }
 
 /** Drops an org's cached zones after this isolate changed them. */

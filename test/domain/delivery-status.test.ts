@@ -6,6 +6,7 @@ import {
   auditEventForStatus,
   canMoveDelivery,
   isTerminalDelivery,
+  isUnderWay,
 } from "../../src/domain/delivery-status";
 import { DomainError } from "../../src/domain/errors";
 
@@ -82,6 +83,10 @@ describe("delivery status machine", () => {
     for (const status of STATUSES) {
       expect(isTerminalDelivery(status), status).toBe(TERMINAL.includes(status));
     }
+  });
+
+  it("treats exactly assigned, picked_up and in_transit as under way", () => {
+    expect(STATUSES.filter(isUnderWay)).toEqual(["assigned", "picked_up", "in_transit"]);
   });
 
   it("maps each entered status to its audit event", () => {

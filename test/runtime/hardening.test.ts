@@ -2,8 +2,10 @@
  * Regression tests of the outside probe's findings (docs/security.md), each named after its
  * finding. Each failed before its fix.
  */
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { send } from "../helpers/api";
+import worker from "../../src/index";
+import { apiRequest, send } from "../helpers/api";
 import { expectError } from "../helpers/expect-error";
 import { mintToken } from "../helpers/tokens";
 
@@ -65,5 +67,26 @@ describe("finding 3: tracking rate limit keyed by the attacker's token", () => {
       "CF-Connecting-IP": "198.51.100.9",
     });
     expect(other.status).toBe(401);
+  });
+});
+
+describe("finding 1: production safeguards fail open", () => {
+  const path = "/admin/unassigned-orders";
+  const ctx = { waitUntil() {}, passThroughOnException() {}, props: {} } as unknown as ExecutionContext;
+  const callAs = async (environment: string | undefined) => {
+    const token = await mintToken({ role: "admin", org: crypto.randomUUID() });
+    return worker.fetch(apiRequest("GET", path, `Bearer ${token}`), { ...env, ENVIRONMENT: environment }, ctx);
+  };
+
+  it("any environment but development or test refuses the public dev secret with a 500", async () => {
+    for (const environment of ["Production", "PRODUCTION", "staging", "prod", undefined]) {
+      const res = await callAs(environment);
+      const payload = await expectError(res, 500, `/v2${path}`);
+      expect(payload.message, String(environment)).toBe("JWT secret is not configured");
+    }
+  });
+
+  it("development and test, in any case, accept it", async () => {
+    for (const environment of ["test", "Development"]) expect((await callAs(environment)).status, environment).toBe(200);
   });
 });

@@ -10,6 +10,7 @@ import {
   ReleaseDeliveryBody,
 } from "../../contracts/deliveries";
 import { ReassignBody } from "../../contracts/offers";
+import { orderIdFor } from "../../domain/delivery-intake";
 import { pointInPolygon } from "../../domain/geo";
 import type { AuditEntry } from "../../domain/model";
 import type { AppEnv } from "../app-env";
@@ -42,7 +43,7 @@ const cancelBy = (...roles: Role[]) =>
 
 export const deliveryRoutes = new Hono<AppEnv>()
   .post("/deliveries", body(CreateDeliveryBody), allow("service", "ops", "admin"), async (c) => {
-    const { zoneId: requestedZone, orderId, ...input } = c.req.valid("json");
+    const { zoneId: requestedZone, ...input } = c.req.valid("json");
     const caller = c.get("caller");
     const zone = requestedZone
       ? await requireZone(c.env.DB, caller.org, requestedZone)
@@ -52,20 +53,20 @@ export const deliveryRoutes = new Hono<AppEnv>()
       throw unprocessable("The pickup point is outside the requested zone");
     }
     const id = crypto.randomUUID();
-    const resolvedOrderId = orderId ?? input.sellerOrderId;
+    const orderId = orderIdFor(input);
     const trackingToken = newTrackingToken();
     const tokenHash = await hashTrackingToken(trackingToken);
-    await registerDeliveryEntries(c.env.DB, caller.org, zone.id, id, resolvedOrderId, tokenHash);
+    await registerDeliveryEntries(c.env.DB, caller.org, zone.id, id, orderId, tokenHash);
     const delivery = await createOrUndo(
       () =>
         decide(zoneStub(c.env, caller.org, zone.id), caller.org, "createDelivery", {
-          delivery: { ...input, id, orderId: resolvedOrderId, trackingToken },
+          delivery: { ...input, id, orderId, trackingToken },
           actor: actorOf(caller),
         }),
       async () => {
         await forgetEntries(c.env.DB, caller.org, [
           { kind: "delivery", ref: id },
-          { kind: "order", ref: resolvedOrderId },
+          { kind: "order", ref: orderId },
         ]);
         await forgetTrackingToken(c.env.DB, tokenHash);
       },

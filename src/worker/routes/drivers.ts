@@ -9,12 +9,12 @@ import {
   ZonePreferencesBody,
 } from "../../contracts/drivers";
 import type { AppEnv } from "../app-env";
-import { forgetEntries, pointDriverTo, registerDriverEntry } from "../directory";
+import { forgetEntries, registerDriverEntry } from "../directory";
 import { notFound } from "../http-error";
 import { allow, selfOr } from "../middleware/authorize";
 import { driverView } from "../presenters";
 import { body, params, query } from "../validation";
-import { callDriverZone, createOrUndo, decide, moveAvailability, unwrap, zoneStub } from "../zone-client";
+import { callDriverZone, createOrUndo, decide, moveAvailability, moveDriver, unwrap, zoneStub } from "../zone-client";
 import { listZones, requireZone } from "../zone-registry";
 
 export const driverRoutes = new Hono<AppEnv>()
@@ -58,11 +58,9 @@ export const driverRoutes = new Hono<AppEnv>()
     const { zoneId, ...profile } = c.req.valid("json");
     if (zoneId) {
       await requireZone(c.env.DB, caller.org, zoneId);
-      // Leave, arrive, then re-point the directory; a request that lands in between is
-      // redirected by the old zone (see callDriverZone), so the driver is never in two zones.
-      const departure = await callDriverZone(c.env, caller.org, id, (zone) => zone.departDriver(caller.org, id, zoneId));
-      unwrap(await zoneStub(c.env, caller.org, zoneId).admitDriver(caller.org, departure));
-      await pointDriverTo(c.env.DB, caller.org, id, zoneId);
+      await moveDriver(c.env, caller.org, id, zoneId, () =>
+        callDriverZone(c.env, caller.org, id, (zone) => zone.departDriver(caller.org, id, zoneId)),
+      );
     }
     const driver = await callDriverZone(c.env, caller.org, id, (zone) =>
       Object.keys(profile).length > 0 ? decide(zone, caller.org, "editDriver", { driverId: id, patch: profile }) : zone.getDriver(caller.org, id),

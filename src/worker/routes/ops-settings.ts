@@ -9,6 +9,7 @@ import { allow } from "../middleware/authorize";
 import { orgSettingsView, readOrgSettings, saveOrgSettings } from "../org-settings";
 import { body, check, params, query } from "../validation";
 import { unwrap, zoneStub } from "../zone-client";
+import { isRelaxedEnvironment } from "../../domain/environment";
 
 /** The org's ops webhook: where notices go (admin settings) and what it failed to take (dead letters). */
 export const opsSettingsRoutes = new Hono<AppEnv>()
@@ -24,7 +25,7 @@ export const opsSettingsRoutes = new Hono<AppEnv>()
       ...c.req.valid("json"),
     };
     // The patch is valid on its own; merged with what is stored it must still be, for this environment.
-    const settings = check(orgWebhookSettings(c.env.ENVIRONMENT === "production"), merged, "body");
+    const settings = check(orgWebhookSettings(!isRelaxedEnvironment(c.env.ENVIRONMENT)), merged, "body");
     return c.json(orgSettingsView(await saveOrgSettings(c.env.DB, org, settings, new Date().toISOString())));
   })
   .get("/admin/webhooks/dead-letters", query(DeadLettersQuery), allow("ops", "admin"), async (c) => {
