@@ -1,3 +1,8 @@
+/*
+ * Every read and write of a zone's own SQLite, in one file on purpose (past ~300 lines): the one
+ * commit transaction and the queries it must stay consistent with are easiest to check side by
+ * side, and nothing else in the project touches these tables.
+ */
 import { and, asc, count, desc, eq, inArray, lte, min, notInArray } from "drizzle-orm";
 import { type DrizzleSqliteDODatabase, drizzle } from "drizzle-orm/durable-sqlite";
 import { migrate } from "drizzle-orm/durable-sqlite/migrator";
