@@ -63,7 +63,14 @@ function offerWaitingToIfFree(tx: ZoneTx, driver: DriverRecord): DriverRecord {
 /** A sign of life from the driver (any request of theirs, a socket message). */
 export function markHeardFrom(tx: ZoneTx, id: string): DriverRecord {
   const driver = tx.requireDriver(id);
+  // Matching only offers to drivers heard from lately: one who was silent and speaks up again is
+  // new supply, like one who just became free.
+  if (driver.availability === "available" && wasSilent(tx, driver)) tx.follow.offerWaitingTo(id);
   return tx.putDriver({ ...driver, lastSeenAt: tx.now }, { durable: isPersistDue(tx, driver) });
+}
+
+function wasSilent(tx: ZoneTx, driver: DriverRecord): boolean {
+  return driver.lastSeenAt === null || tx.now - driver.lastSeenAt >= tx.zone.settings.offlineAfterSeconds * 1000;
 }
 
 /**
