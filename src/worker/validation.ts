@@ -37,16 +37,48 @@ export function check<S extends z.ZodType>(schema: S, value: unknown, target: Ta
   throw badRequest(`Validation failed: ${first ? `${first.path}: ${first.message}` : target}`, details);
 }
 
+const tooLarge = () => payloadTooLarge(`Request body exceeds ${MAX_BODY_BYTES} bytes`);
+
 /**
- * The raw request body, at most MAX_BODY_BYTES (by declared length, then by actual bytes).
- * Hono caches it on `c.req`, so the idempotency fingerprint and the validators share one read.
+ * Reads a body as a stream and stops at the first byte over the limit, so neither a huge nor a
+ * trickled upload is held whole (a declared `Content-Length` over the limit is refused unread).
  */
-export async function rawBody(c: Context): Promise<Uint8Array> {
-  const tooLarge = () => payloadTooLarge(`Request body exceeds ${MAX_BODY_BYTES} bytes`);
-  if (Number(c.req.header("Content-Length")) > MAX_BODY_BYTES) throw tooLarge();
-  const bytes = new Uint8Array(await c.req.arrayBuffer());
-  if (bytes.byteLength > MAX_BODY_BYTES) throw tooLarge();
+async function readCapped(request: Request): Promise<Uint8Array> {
+  if (Number(request.headers.get("Content-Length")) > MAX_BODY_BYTES) throw tooLarge();
+  if (!request.body) return new Uint8Array();
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let length = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    length += value.byteLength;
+    if (length > MAX_BODY_BYTES) {
+      await reader.cancel().catch(() => {});
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(length);
+  let at = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, at);
+    at += chunk.byteLength;
+  }
   return bytes;
+}
+
+/** One read per request, shared by the idempotency fingerprint and the validators. */
+const bodies = new WeakMap<Request, Promise<Uint8Array>>();
+
+/** The raw request body, at most MAX_BODY_BYTES (else 413). */
+export function rawBody(c: Context): Promise<Uint8Array> {
+  let read = bodies.get(c.req.raw);
+  if (!read) {
+    read = readCapped(c.req.raw);
+    bodies.set(c.req.raw, read);
+  }
+  return read;
 }
 
 const isJsonMediaType = (contentType: string | undefined) =>

@@ -2,7 +2,7 @@
  * Regression tests of the outside probe's findings (docs/security.md), each named after its
  * finding. Each failed before its fix.
  */
-import { env } from "cloudflare:workers";
+import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import worker from "../../src/index";
 import { apiRequest, send } from "../helpers/api";
@@ -88,5 +88,49 @@ describe("finding 1: production safeguards fail open", () => {
 
   it("development and test, in any case, accept it", async () => {
     for (const environment of ["test", "Development"]) expect((await callAs(environment)).status, environment).toBe(200);
+  });
+});
+
+describe("finding 2: body size checked after reading", () => {
+  /** A chunked upload without Content-Length: `bytes` in 1 KiB chunks, then it never ends. */
+  const neverEndingUpload = (bytes: number) => {
+    let sent = 0;
+    return new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent >= bytes) return new Promise<void>(() => {}); // a client that stops sending
+        controller.enqueue(new Uint8Array(1024).fill(0x20));
+        sent += 1024;
+      },
+    });
+  };
+
+  it("answers 413 as soon as byte 65,537 arrives, without waiting for the rest of the body", async () => {
+    const token = await mintToken({ role: "ops", org: crypto.randomUUID() });
+    const request = new Request("https://dispatch.test/v2/deliveries", {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body: neverEndingUpload(65 * 1024),
+      duplex: "half",
+    } as RequestInit);
+    expect(request.headers.get("content-length")).toBeNull();
+    const payload = await expectError(await exports.default.fetch(request), 413);
+    expect(payload.message).toBe("Request body exceeds 65536 bytes");
+  });
+
+  it("still takes a chunked body of exactly 65,536 bytes", async () => {
+    const token = await mintToken({ role: "ops", org: crypto.randomUUID() });
+    const body = `{"sellerOrderId":"${" ".repeat(65_536 - 20)}"}`;
+    expect(body.length).toBe(65_536);
+    const stream = new Blob([body]).stream();
+    const res = await exports.default.fetch(
+      new Request("https://dispatch.test/v2/deliveries", {
+        method: "POST",
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+        body: stream,
+        duplex: "half",
+      } as RequestInit),
+    );
+    // Read whole and validated: a 400 about the fields, not a 413.
+    expect((await expectError(res, 400)).message).toMatch(/^Validation failed/);
   });
 });
