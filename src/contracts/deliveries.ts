@@ -76,3 +76,24 @@ export const DeliveryView = z.object({
   updatedAt: z.string(),
 });
 export type DeliveryView = z.infer<typeof DeliveryView>;
+
+/**
+ * A delivery as its driver sees it: where to go and whom to ask for, never the customer's
+ * tracking token, tracking link or phone.
+ */
+export const DriverDeliveryView = z.object({
+  id: Uuid,
+  zoneId: Uuid,
+  orderId: z.string(),
+  storeName: z.string(),
+  pickup: Coordinates,
+  dropoff: Coordinates,
+  customerFirstName: z.string().nullable(),
+  estimatedPrepTimeMinutes: z.number().int(),
+  status: DeliveryStatus,
+  statusReason: z.string().nullable(),
+  assignedDriverId: Uuid.nullable(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export type DriverDeliveryView = z.infer<typeof DriverDeliveryView>;

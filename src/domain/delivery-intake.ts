@@ -6,7 +6,7 @@ import type { ZoneTx } from "./zone-tx";
 export interface NewDelivery extends Omit<CreateDeliveryBody, "orderId" | "zoneId"> {
   id: string;
   orderId: string;
-  trackingToken: string;
+  trackingTokenHash: string;
 }
 
 /** The order's id in the marketplace: the one given, else the seller's own order id. */
@@ -42,7 +42,7 @@ export function acceptDelivery(tx: ZoneTx, input: NewDelivery, actor: Actor): De
     excludedDriverIds: [],
     autoOfferCount: 0,
     unassigned: null,
-    trackingToken: input.trackingToken,
+    trackingTokenHash: input.trackingTokenHash,
     auditVersion: 0,
     createdAt: tx.nowIso,
     updatedAt: tx.nowIso,

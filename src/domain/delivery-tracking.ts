@@ -3,6 +3,7 @@ import { isTerminalDelivery, isUnderWay } from "./delivery-status";
 import { DomainError } from "./errors";
 import { estimateEta } from "./eta";
 import { maskPhone } from "./phone";
+import { shortName } from "./person-names";
 import type { DeliveryRecord } from "./model";
 import { iso } from "./model";
 import { audience } from "./audiences";
@@ -74,12 +75,6 @@ export function trackDriverPosition(tx: ZoneTx, driverId: string): void {
 /** A tracking token stops opening the order this long after the delivery ends. */
 const TRACKING_AFTER_END_MS = 24 * 3_600_000;
 
-/** "John Doe" → "John D.": customers see a first name and an initial, no more. */
-function shortName(name: string): string {
-  const [first = "", ...rest] = name.trim().split(/\s+/);
-  const last = rest.at(-1);
-  return last ? `${first} ${last[0]?.toUpperCase()}.` : first;
-}
 
 const CUSTOMER_STATUS: Record<DeliveryStatus, string> = {
   ready: "pending",
@@ -92,14 +87,15 @@ const CUSTOMER_STATUS: Record<DeliveryStatus, string> = {
 };
 
 /**
- * What the customer may see of a delivery (API.md "Tracking"). With a tracking token the token
- * must be the delivery's and still valid; a wrong one reveals nothing, not even existence.
+ * What the customer may see of a delivery (API.md "Tracking"). With a tracking token (given as
+ * its SHA-256 hash, the only form the zone keeps) the token must be the delivery's and still
+ * valid; a wrong one reveals nothing, not even existence.
  */
-export function customerView(tx: ZoneTx, deliveryId: string, token: string | null) {
+export function customerView(tx: ZoneTx, deliveryId: string, tokenHash: string | null) {
   const delivery = tx.delivery(deliveryId);
   const refused = () => new DomainError("unauthorized", "Unauthorized: invalid or expired tracking token");
-  if (token !== null) {
-    if (!delivery || !sameSecret(token, delivery.trackingToken)) throw refused();
+  if (tokenHash !== null) {
+    if (!delivery || !sameSecret(tokenHash, delivery.trackingTokenHash)) throw refused();
     if (isTerminalDelivery(delivery.status) && tx.now > Date.parse(delivery.updatedAt) + TRACKING_AFTER_END_MS) throw refused();
   }
   if (!delivery) throw new DomainError("not_found", "Order not found");
@@ -134,7 +130,6 @@ export function customerView(tx: ZoneTx, deliveryId: string, token: string | nul
     estimatedPrepTimeMinutes: delivery.estimatedPrepTimeMinutes,
     deliveryId: delivery.id,
     orderId: delivery.orderId,
-    trackingToken: delivery.trackingToken,
   };
 }
 

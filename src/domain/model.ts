@@ -97,7 +97,8 @@ export interface DeliveryRecord {
   pickedUpAt?: string | null;
   /** Set once matching has found nobody; kept up to date while the delivery waits. */
   unassigned: UnassignedRecord | null;
-  trackingToken: string;
+  /** SHA-256 (hex) of the customer's tracking token: the token itself is never stored. */
+  trackingTokenHash: string;
   /** Version of the last audit event written for this delivery (gap-free 1, 2, 3 …). */
   auditVersion: number;
   createdAt: string;

@@ -190,9 +190,9 @@ export class ZoneDispatcher extends DurableObject<ZoneEnv> {
     });
   }
 
-  /** The customer's view of a delivery; with a token, only if it is that delivery's (else 401). */
-  async customerStatus(orgId: string, deliveryId: string, token: string | null): Promise<ZoneResult<CustomerView>> {
-    return this.read(orgId, (tx) => customerView(tx, deliveryId, token));
+  /** The customer's view of a delivery; with a token's hash, only if it is that delivery's (else 401). */
+  async customerStatus(orgId: string, deliveryId: string, tokenHash: string | null): Promise<ZoneResult<CustomerView>> {
+    return this.read(orgId, (tx) => customerView(tx, deliveryId, tokenHash));
   }
 
   /** Does nothing inside the object: the baseline the benchmarks compare real calls against. */

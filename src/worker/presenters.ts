@@ -1,8 +1,9 @@
-import type { DeliveryView } from "../contracts/deliveries";
+import type { DeliveryView, DriverDeliveryView } from "../contracts/deliveries";
 import type { DriverView } from "../contracts/drivers";
 import type { ZoneView } from "../contracts/zones";
 import type { AssignmentRecord, DeliveryRecord, DriverRecord, OfferRecord, ZoneConfig } from "../domain/model";
 import { iso } from "../domain/model";
+import { firstName } from "../domain/person-names";
 import { phoneSeenBy } from "../domain/phone";
 import type { Caller } from "./app-env";
 
@@ -39,12 +40,15 @@ export function driverView(driver: DriverRecord, reader: Caller): DriverView {
  * is `[A-Za-z0-9._:-]`, all legal in a path segment, so it appears verbatim (`:` included: `%3A`
  * is not the same URL); encoding only guards against anything else.
  */
-export function trackingUrl(baseUrl: string, delivery: Pick<DeliveryRecord, "orderId" | "trackingToken">): string {
-  const orderId = encodeURIComponent(delivery.orderId).replace(/%3A/gi, ":");
-  return `${baseUrl.replace(/\/+$/, "")}/track/${orderId}?token=${delivery.trackingToken}`;
+export function trackingUrl(baseUrl: string, orderId: string, trackingToken: string): string {
+  const segment = encodeURIComponent(orderId).replace(/%3A/gi, ":");
+  return `${baseUrl.replace(/\/+$/, "")}/track/${segment}?token=${trackingToken}`;
 }
 
-export function deliveryView(delivery: DeliveryRecord, baseUrl: string): DeliveryView {
+/** The customer's way in to one delivery, shown to its org (the zone keeps only the token's hash). */
+export type TrackingLink = Pick<DeliveryView, "trackingToken" | "trackingUrl">;
+
+export function deliveryView(delivery: DeliveryRecord, link: TrackingLink): DeliveryView {
   return {
     id: delivery.id,
     zoneId: delivery.zoneId,
@@ -62,8 +66,27 @@ export function deliveryView(delivery: DeliveryRecord, baseUrl: string): Deliver
     status: delivery.status,
     statusReason: delivery.statusReason,
     assignedDriverId: delivery.assignedDriverId,
-    trackingToken: delivery.trackingToken,
-    trackingUrl: trackingUrl(baseUrl, delivery),
+    trackingToken: link.trackingToken,
+    trackingUrl: link.trackingUrl,
+    createdAt: delivery.createdAt,
+    updatedAt: delivery.updatedAt,
+  };
+}
+
+/** A delivery as its driver sees it (API.md "Hardening": no tracking link, no customer phone). */
+export function driverDeliveryView(delivery: DeliveryRecord): DriverDeliveryView {
+  return {
+    id: delivery.id,
+    zoneId: delivery.zoneId,
+    orderId: delivery.orderId,
+    storeName: delivery.storeName,
+    pickup: delivery.pickup,
+    dropoff: delivery.dropoff,
+    customerFirstName: delivery.customer ? firstName(delivery.customer.name) : null,
+    estimatedPrepTimeMinutes: delivery.estimatedPrepTimeMinutes,
+    status: delivery.status,
+    statusReason: delivery.statusReason,
+    assignedDriverId: delivery.assignedDriverId,
     createdAt: delivery.createdAt,
     updatedAt: delivery.updatedAt,
   };

@@ -2,14 +2,28 @@ import { eq } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { trackingTokens } from "../db/d1-schema";
 import { sha256Hex } from "../domain/hex";
+import type { Env } from "./env";
 
-/** URL-safe, unguessable (256 bits) secret of one delivery's customer. */
-export function newTrackingToken(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(32));
-  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+/*
+ * A delivery's tracking token is derived, not stored: HMAC-SHA256 of the org and delivery ids
+ * under TRACKING_SECRET (JWT_SECRET when unset). Only its SHA-256 hash is kept (D1 and the zone),
+ * yet ops can read the link again later and an idempotent replay can rebuild it.
+ */
+
+const encoder = new TextEncoder();
+
+const base64url = (bytes: ArrayBuffer) =>
+  btoa(String.fromCharCode(...new Uint8Array(bytes))).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+
+/** The URL-safe, unguessable (256-bit) secret of one delivery's customer. */
+export async function trackingTokenFor(env: Env, orgId: string, deliveryId: string): Promise<string> {
+  const secret = env.TRACKING_SECRET || env.JWT_SECRET;
+  if (!secret) throw new Error("no TRACKING_SECRET or JWT_SECRET to derive tracking tokens");
+  const key = await crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  return base64url(await crypto.subtle.sign("HMAC", key, encoder.encode(`tracking:v1:${orgId}:${deliveryId}`)));
 }
 
-/** Tokens are stored hashed: a read of D1 alone does not open anyone's tracking. */
+/** Tokens are stored hashed: a read of D1 or of a zone's storage alone opens nobody's tracking. */
 export async function hashTrackingToken(token: string): Promise<string> {
   return sha256Hex(token);
 }
@@ -18,13 +32,10 @@ export async function forgetTrackingToken(db: D1Database, tokenHash: string): Pr
   await drizzle(db).delete(trackingTokens).where(eq(trackingTokens.tokenHash, tokenHash));
 }
 
-/** The order a tracking token opens, if it opens this one. */
+/** The order a tracking token opens, if it opens this one, with the token's hash. */
 export async function trackedOrder(db: D1Database, token: string, orderId: string) {
   if (token.length > 128) return null;
-  const row = await drizzle(db)
-    .select()
-    .from(trackingTokens)
-    .where(eq(trackingTokens.tokenHash, await hashTrackingToken(token)))
-    .get();
-  return row && row.orderId === orderId ? row : null;
+  const tokenHash = await hashTrackingToken(token);
+  const row = await drizzle(db).select().from(trackingTokens).where(eq(trackingTokens.tokenHash, tokenHash)).get();
+  return row && row.orderId === orderId ? { ...row, tokenHash } : null;
 }

@@ -68,17 +68,15 @@ async function readCapped(request: Request): Promise<Uint8Array> {
   return bytes;
 }
 
-/** One read per request, shared by the idempotency fingerprint and the validators. */
-const bodies = new WeakMap<Request, Promise<Uint8Array>>();
-
-/** The raw request body, at most MAX_BODY_BYTES (else 413). */
-export function rawBody(c: Context): Promise<Uint8Array> {
-  let read = bodies.get(c.req.raw);
-  if (!read) {
-    read = readCapped(c.req.raw);
-    bodies.set(c.req.raw, read);
-  }
-  return read;
+/**
+ * The raw request body, at most MAX_BODY_BYTES (else 413). Kept in Hono's body cache, so the
+ * idempotency fingerprint, the validators and any `c.req.json()` share one capped read.
+ */
+export async function rawBody(c: Context): Promise<Uint8Array> {
+  // At run time Hono keeps each read's promise under the Body method's name (its type says method).
+  const cache = c.req.bodyCache as { arrayBuffer?: Promise<ArrayBuffer> };
+  cache.arrayBuffer ??= readCapped(c.req.raw).then((bytes) => bytes.buffer as ArrayBuffer);
+  return new Uint8Array(await cache.arrayBuffer);
 }
 
 const isJsonMediaType = (contentType: string | undefined) =>

@@ -37,7 +37,7 @@ function delivery(fields: Pick<DeliveryRecord, "pickup" | "dropoff" | "estimated
     excludedDriverIds: [],
     autoOfferCount: 0,
     unassigned: null,
-    trackingToken: "t",
+    trackingTokenHash: "h",
     auditVersion: 1,
     createdAt: new Date(T0).toISOString(),
     updatedAt: new Date(T0).toISOString(),

@@ -191,7 +191,7 @@ export function memoryZone(settings: Partial<ZoneSettings> = {}, options: { free
           estimatedPrepTimeMinutes: input.estimatedPrepTimeMinutes ?? 5,
           requirements: input.requirements ?? {},
           dispatch: input.dispatch ?? "auto",
-          trackingToken: `token-${id}`,
+          trackingTokenHash: `hash-${id}`,
         },
         SERVICE,
       ),

@@ -369,7 +369,7 @@ class ModelRun {
                 estimatedPrepTimeMinutes: op.prep,
                 requirements: op.requirements,
                 dispatch: op.dispatch,
-                trackingToken: `t-${id}`,
+                trackingTokenHash: `h-${id}`,
               },
               actor: SERVICE,
             },

@@ -27,7 +27,7 @@ const ISO = /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z/g;
 
 /** Values that differ between two runs a few milliseconds apart, whatever path they took. */
 const BLANKED: Record<string, (value: unknown) => unknown> = {
-  trackingToken: (v) => typeof v === "string" && "<token>",
+  trackingTokenHash: (v) => typeof v === "string" && "<token hash>",
   responseTimeMs: (v) => typeof v === "number" && "<duration>",
 };
 

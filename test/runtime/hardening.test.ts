@@ -5,7 +5,11 @@
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import worker from "../../src/index";
-import { apiRequest, send } from "../helpers/api";
+import { runInDurableObject } from "cloudflare:test";
+import type { ZoneDispatcher } from "../../src/durable-objects/zone-dispatcher";
+import { sha256Hex } from "../../src/domain/hex";
+import { BENGALURU, apiRequest, newOrg, send } from "../helpers/api";
+import { ok, zoneObject } from "../helpers/zone-object";
 import { expectError } from "../helpers/expect-error";
 import { mintToken } from "../helpers/tokens";
 
@@ -132,5 +136,73 @@ describe("finding 2: body size checked after reading", () => {
     );
     // Read whole and validated: a 400 about the fields, not a 413.
     expect((await expectError(res, 400)).message).toMatch(/^Validation failed/);
+  });
+});
+
+describe("finding 5: drivers receive the customer's tracking token", () => {
+  it("release and status answers carry store, pickup, dropoff and the customer's first name, never the token, link or phone", async () => {
+    const o = await newOrg({ escalationSeconds: [86_400, 172_800, 259_200] });
+    const driver = await o.addDriver();
+    await ok(driver.client.post(`/drivers/${driver.id}/availability/resume`));
+    const takeNext = async () => {
+      const delivery = await o.addDelivery({ customer: { name: "Asha  Rao", phone: "+919812345678" } });
+      const { offers } = await ok(driver.client.get(`/drivers/${driver.id}/offers?status=PENDING`));
+      await ok(driver.client.post(`/drivers/${driver.id}/offers/${offers[0].id}/accept`, {}));
+      return delivery;
+    };
+    const released = await ok(driver.client.post(`/drivers/${driver.id}/deliveries/${(await takeNext()).id}/release`, { reason: "flat tyre" }));
+    // The released delivery went to nobody else (one driver), so the driver can take another.
+    await ok(o.ops.post(`/deliveries/${released.id}/cancel`, { reason: "test" }));
+    const second = await takeNext();
+    const pickedUp = await ok(driver.client.post(`/drivers/${driver.id}/deliveries/${second.id}/status`, { status: "picked_up" }));
+    for (const [answer, delivery] of [
+      [released, released],
+      [pickedUp, second],
+    ]) {
+      const text = JSON.stringify(answer);
+      expect(text).not.toContain(second.trackingToken);
+      expect(text).not.toMatch(/trackingToken|trackingUrl|9812345678|phone/);
+      expect(answer).toMatchObject({
+        id: delivery.id,
+        storeName: "Downtown Market",
+        pickup: { lat: 12.96, lon: 77.61 },
+        dropoff: { lat: 12.98, lon: 77.63 },
+        customerFirstName: "Asha",
+      });
+    }
+  });
+});
+
+describe("finding 7: tracking tokens in plaintext", () => {
+  it("the zone's storage and D1 (idempotency answers included) hold the token's SHA-256 hash, never the token", async () => {
+    const o = await newOrg();
+    const create = (key: string) =>
+      o.service.post("/deliveries", { sellerOrderId: `ORD-${key}`, storeName: "S", pickup: BENGALURU, dropoff: BENGALURU }, { "Idempotency-Key": key });
+    const key = crypto.randomUUID();
+    const delivery = await ok(create(key), 201);
+    const replay = await create(key);
+    expect(replay.headers.get("Idempotent-Replayed")).toBe("true");
+    // A replay still hands over the same link, derived again.
+    expect(await ok(replay, 201)).toMatchObject({ trackingToken: delivery.trackingToken, trackingUrl: delivery.trackingUrl });
+    // And ops reading the delivery later get it too.
+    expect(await ok(o.ops.get(`/admin/deliveries/${delivery.id}`))).toMatchObject({ trackingToken: delivery.trackingToken });
+
+    const hash = await sha256Hex(delivery.trackingToken);
+    const zoneRows = await runInDurableObject(zoneObject(o), (_zone: ZoneDispatcher, state: DurableObjectState) => {
+      const tables = state.storage.sql.exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '_cf_%' AND name NOT LIKE 'sqlite_%'").toArray();
+      return tables.map(({ name }) => JSON.stringify(state.storage.sql.exec(`SELECT * FROM "${name}"`).toArray())).join("\n");
+    });
+    expect(zoneRows).toContain(hash);
+    expect(zoneRows).not.toContain(delivery.trackingToken);
+
+    const { results: tables } = await env.DB.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '_cf_%'").all<{ name: string }>();
+    let d1Rows = "";
+    for (const { name } of tables) d1Rows += JSON.stringify((await env.DB.prepare(`SELECT * FROM "${name}"`).all()).results);
+    expect(d1Rows).toContain(hash);
+    expect(d1Rows).not.toContain(delivery.trackingToken);
+
+    // The customer's token still opens the order.
+    const status = await send("GET", `/orders/${delivery.orderId}/delivery-status?token=${delivery.trackingToken}`);
+    expect(await ok(status)).toMatchObject({ deliveryId: delivery.id, trackingUrl: delivery.trackingUrl });
   });
 });

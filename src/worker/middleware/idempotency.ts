@@ -6,6 +6,7 @@ import { idempotencyKeys } from "../../db/d1-schema";
 import { sha256Hex } from "../../domain/hex";
 import type { AppEnv } from "../app-env";
 import { badRequest, conflict, unprocessable } from "../http-error";
+import { restoreTrackingLink, withoutTrackingLink } from "../tracking-links";
 import { rawBody } from "../validation";
 
 /*
@@ -98,7 +99,7 @@ async function settle(db: DrizzleD1Database, scope: Scope, reservedAt: number, r
   const text = await res.clone().text();
   await db
     .update(idempotencyKeys)
-    .set({ status: res.status, body: text === "" ? null : text })
+    .set({ status: res.status, body: text === "" ? null : withoutTrackingLink(text) })
     .where(ours);
 }
 
@@ -117,7 +118,8 @@ export const idempotency = createMiddleware<AppEnv>(async (c, next) => {
   if (completed) {
     const headers: Record<string, string> = { "Idempotent-Replayed": "true" };
     if (completed.body !== null) headers["Content-Type"] = "application/json";
-    return new Response(completed.body, { status: completed.status, headers });
+    const body = completed.body === null ? null : await restoreTrackingLink(c, completed.body);
+    return new Response(body, { status: completed.status, headers });
   }
   await next();
   try {

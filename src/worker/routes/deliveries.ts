@@ -14,12 +14,13 @@ import { orderIdFor } from "../../domain/delivery-intake";
 import { pointInPolygon } from "../../domain/geo";
 import type { AuditEntry } from "../../domain/model";
 import type { AppEnv } from "../app-env";
-import { actorOf, publicBaseUrl } from "../caller";
+import { actorOf } from "../caller";
 import { forgetEntries, registerDeliveryEntries } from "../directory";
 import { unprocessable } from "../http-error";
 import { allow, selfOr } from "../middleware/authorize";
-import { assignmentView, deliveryView, offerView } from "../presenters";
-import { forgetTrackingToken, hashTrackingToken, newTrackingToken } from "../tracking";
+import { assignmentView, deliveryView, driverDeliveryView, offerView } from "../presenters";
+import { forgetTrackingToken, hashTrackingToken, trackingTokenFor } from "../tracking";
+import { trackingLinkOf } from "../tracking-links";
 import { readAudit } from "../trail-reads";
 import { body, params } from "../validation";
 import { createOrUndo, decide, deliveryZone, requireDriverInZone, unwrap, zoneStub } from "../zone-client";
@@ -38,7 +39,7 @@ const cancelBy = (...roles: Role[]) =>
     const delivery = unwrap(
       await decide(zone, caller.org, "cancelDelivery", { deliveryId: id, reason: c.req.valid("json").reason, actor: actorOf(caller) }),
     );
-    return c.json(deliveryView(delivery, publicBaseUrl(c)));
+    return c.json(deliveryView(delivery, await trackingLinkOf(c, delivery)));
   });
 
 export const deliveryRoutes = new Hono<AppEnv>()
@@ -54,13 +55,12 @@ export const deliveryRoutes = new Hono<AppEnv>()
     }
     const id = crypto.randomUUID();
     const orderId = orderIdFor(input);
-    const trackingToken = newTrackingToken();
-    const tokenHash = await hashTrackingToken(trackingToken);
+    const tokenHash = await hashTrackingToken(await trackingTokenFor(c.env, caller.org, id));
     await registerDeliveryEntries(c.env.DB, caller.org, zone.id, id, orderId, tokenHash);
     const delivery = await createOrUndo(
       () =>
         decide(zoneStub(c.env, caller.org, zone.id), caller.org, "createDelivery", {
-          delivery: { ...input, id, orderId, trackingToken },
+          delivery: { ...input, id, orderId, trackingTokenHash: tokenHash },
           actor: actorOf(caller),
         }),
       async () => {
@@ -71,7 +71,7 @@ export const deliveryRoutes = new Hono<AppEnv>()
         await forgetTrackingToken(c.env.DB, tokenHash);
       },
     );
-    return c.json(deliveryView(delivery, publicBaseUrl(c)), 201);
+    return c.json(deliveryView(delivery, await trackingLinkOf(c, delivery)), 201);
   })
   .get("/admin/deliveries/:id", params(DeliveryParams), allow("ops", "admin"), async (c) => {
     const { org } = c.get("caller");
@@ -79,7 +79,7 @@ export const deliveryRoutes = new Hono<AppEnv>()
     const zone = await deliveryZone(c.env, org, id);
     const { delivery, offers, assignment } = unwrap(await zone.deliveryDetail(org, id));
     return c.json({
-      ...deliveryView(delivery, publicBaseUrl(c)),
+      ...deliveryView(delivery, await trackingLinkOf(c, delivery)),
       offers: offers.map(offerView),
       assignment: assignment && assignmentView(assignment),
     });
@@ -98,7 +98,7 @@ export const deliveryRoutes = new Hono<AppEnv>()
       const delivery = unwrap(
         await decide(zone, caller.org, "reassignDelivery", { deliveryId: id, ...(driverId ? { driverId } : {}), actor: actorOf(caller) }),
       );
-      return c.json(deliveryView(delivery, publicBaseUrl(c)));
+      return c.json(deliveryView(delivery, await trackingLinkOf(c, delivery)));
     },
   )
   .get("/admin/deliveries/:id/audit", params(DeliveryParams), allow("ops", "admin"), async (c) => {
@@ -123,7 +123,7 @@ export const deliveryRoutes = new Hono<AppEnv>()
       const delivery = unwrap(
         await decide(zone, org, "releaseDelivery", { driverId: id, deliveryId, reason: c.req.valid("json").reason }),
       );
-      return c.json(deliveryView(delivery, publicBaseUrl(c)));
+      return c.json(driverDeliveryView(delivery));
     },
   )
   .post(
@@ -139,6 +139,6 @@ export const deliveryRoutes = new Hono<AppEnv>()
       const delivery = unwrap(
         await decide(zone, org, "reportDeliveryStatus", { driverId: id, deliveryId, status, reason: reason ?? null }),
       );
-      return c.json(deliveryView(delivery, publicBaseUrl(c)));
+      return c.json(driverDeliveryView(delivery));
     },
   );

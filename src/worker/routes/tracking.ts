@@ -10,7 +10,7 @@ import { locate } from "../directory";
 import { ApiError, forbidden, notFound, unauthorized } from "../http-error";
 import { allow, selfOr } from "../middleware/authorize";
 import { trackingUrl } from "../presenters";
-import { trackedOrder } from "../tracking";
+import { trackedOrder, trackingTokenFor } from "../tracking";
 import { params, query } from "../validation";
 import { type ZoneStub, unwrap, zoneStub } from "../zone-client";
 import { requireZone } from "../zone-registry";
@@ -29,14 +29,14 @@ async function resolveOrder(c: Context<AppEnv>, orderId: string) {
   if (token !== undefined) {
     const row = await trackedOrder(c.env.DB, token, orderId);
     if (!row) throw unauthorized("invalid or expired tracking token");
-    return { org: row.orgId, zoneId: row.zoneId, deliveryId: row.deliveryId, token };
+    return { org: row.orgId, zoneId: row.zoneId, deliveryId: row.deliveryId, token, tokenHash: row.tokenHash };
   }
   const caller = c.get("caller");
   if (!caller) throw unauthorized("missing bearer token or tracking token");
   if (caller.role === "driver") throw forbidden("drivers may not read customer tracking");
   const entry = await locate(c.env.DB, caller.org, "order", orderId);
   if (!entry) throw notFound("Order not found");
-  return { org: caller.org, zoneId: entry.zoneId, deliveryId: entry.entityId, token: null };
+  return { org: caller.org, zoneId: entry.zoneId, deliveryId: entry.entityId, token: null, tokenHash: null };
 }
 
 /** Hands an authenticated upgrade to the zone object with the stream it may read. */
@@ -56,15 +56,16 @@ function connect(c: Context<AppEnv>, zone: ZoneStub, stream: { audience: string;
 export const trackingRoutes = new Hono<AppEnv>()
   .get("/orders/:orderId/delivery-status", params(OrderParams), query(TrackingQuery), async (c) => {
     const order = await resolveOrder(c, c.req.valid("param").orderId);
-    const view = unwrap(await zoneStub(c.env, order.org, order.zoneId).customerStatus(order.org, order.deliveryId, order.token));
-    const { orderId, trackingToken: token, ...status } = view;
-    return c.json({ ...status, trackingUrl: trackingUrl(publicBaseUrl(c), { orderId, trackingToken: token }) });
+    const view = unwrap(await zoneStub(c.env, order.org, order.zoneId).customerStatus(order.org, order.deliveryId, order.tokenHash));
+    const { orderId, ...status } = view;
+    const token = order.token ?? (await trackingTokenFor(c.env, order.org, order.deliveryId));
+    return c.json({ ...status, trackingUrl: trackingUrl(publicBaseUrl(c), orderId, token) });
   })
   .get("/orders/:orderId/ws", params(OrderParams), query(OrderSocketQuery), async (c) => {
     const order = await resolveOrder(c, c.req.valid("param").orderId);
     const zone = zoneStub(c.env, order.org, order.zoneId);
     // Checks the token's expiry and that the delivery is there before any socket opens.
-    unwrap(await zone.customerStatus(order.org, order.deliveryId, order.token));
+    unwrap(await zone.customerStatus(order.org, order.deliveryId, order.tokenHash));
     return connect(c, zone, { audience: `customer:${order.deliveryId}`, org: order.org, since: c.req.valid("query").since });
   })
   .get("/drivers/:id/ws", params(DriverParams), query(SinceQuery), selfOr("id"), async (c) => {
