@@ -35,12 +35,18 @@ const BLOCKED_V4: Range[] = [
 
 const v6 = (groups: number[]): bigint => groups.reduce((acc, group) => (acc << 16n) | BigInt(group), 0n);
 
-/** IPv6 blocks that are not public unicast, checked after the exact ::1 and ::. */
+/**
+ * IPv6 blocks that are not public unicast (IANA special-purpose registry), checked after the
+ * exact ::1 and ::. 2001::/23 holds Teredo, benchmarking (2001:2::/48), ORCHID (2001:10::/28),
+ * ORCHIDv2 (2001:20::/28) and the other IETF protocol assignments: none is a webhook receiver.
+ */
 const BLOCKED_V6: Range[] = [
   [v6([0x64, 0xff9b, 1, 0, 0, 0, 0, 0]), 48, "local-use NAT64"],
   [v6([0x100, 0, 0, 0, 0, 0, 0, 0]), 64, "discard-only"],
-  [v6([0x2001, 0, 0, 0, 0, 0, 0, 0]), 32, "Teredo"],
+  [v6([0x2001, 0, 0, 0, 0, 0, 0, 0]), 23, "IETF protocol assignment"],
   [v6([0x2001, 0xdb8, 0, 0, 0, 0, 0, 0]), 32, "documentation"],
+  [v6([0x3fff, 0, 0, 0, 0, 0, 0, 0]), 20, "documentation"],
+  [v6([0x5f00, 0, 0, 0, 0, 0, 0, 0]), 16, "segment routing"],
   [v6([0xfc00, 0, 0, 0, 0, 0, 0, 0]), 7, "unique local"],
   [v6([0xfe80, 0, 0, 0, 0, 0, 0, 0]), 10, "link-local"],
   [v6([0xfec0, 0, 0, 0, 0, 0, 0, 0]), 10, "site-local"],
@@ -50,6 +56,7 @@ const BLOCKED_V6: Range[] = [
 /** IPv6 blocks that carry an IPv4 address: the embedded address decides. */
 const EMBEDDING_V6: readonly [base: bigint, bits: number, shift: bigint][] = [
   [v6([0, 0, 0, 0, 0, 0xffff, 0, 0]), 96, 0n], // IPv4-mapped ::ffff:a.b.c.d
+  [v6([0, 0, 0, 0, 0xffff, 0, 0, 0]), 96, 0n], // IPv4-translated ::ffff:0:a.b.c.d
   [v6([0, 0, 0, 0, 0, 0, 0, 0]), 96, 0n], // IPv4-compatible ::a.b.c.d (deprecated)
   [v6([0x64, 0xff9b, 0, 0, 0, 0, 0, 0]), 96, 0n], // NAT64
   [v6([0x2002, 0, 0, 0, 0, 0, 0, 0]), 16, 80n], // 6to4: 2002:AABB:CCDD::/48

@@ -40,6 +40,10 @@ describe("webhookTargetProblem in production", () => {
     "https://[2606:4700:4700::1111]/hook",
     "https://[::ffff:8.8.8.8]/", // IPv4-mapped public address
     "https://[2002:808:808::]/", // 6to4 of 8.8.8.8
+    "https://[::ffff:0:808:808]/", // IPv4-translated public address
+    "https://[2001:200::1]/", // just past 2001::/23
+    "https://[3fff:1000::1]/", // just past 3fff::/20
+    "https://[5f01::1]/", // just past 5f00::/16
     "https://EXAMPLE.com./hook",
     "https://localhost.example.com/", // "localhost" only as the whole name or last label
   ])("allows the public https target %s", (url) => {
@@ -114,6 +118,27 @@ describe("webhookTargetProblem in production", () => {
     ["https://[2002:7f00:1::]/", "loopback"],
     ["https://[2002:c0a8:101::1]/", "private"],
   ])("refuses the IPv6 literal %s (%s)", (url, kind) => {
+    expect(production(url)).toMatch(new RegExp(`is not public \\(${kind}\\)$`));
+  });
+
+  // Finding 8: SSRF guard gaps in production.
+  it.each([
+    ["https://[::ffff:0:127.0.0.1]/", "loopback"],
+    ["https://[::ffff:0:a00:1]/", "private"],
+    ["https://[0:0:0:0:ffff:0:a9fe:a9fe]/", "link-local"],
+    ["https://[::ffff:0:192.168.1.1]/", "private"],
+    ["https://[2001:2::1]/", "IETF protocol assignment"],
+    ["https://[2001:2:0:ffff::1]/", "IETF protocol assignment"],
+    ["https://[2001:10::1]/", "IETF protocol assignment"],
+    ["https://[2001:1f:ffff::1]/", "IETF protocol assignment"],
+    ["https://[2001:20::1]/", "IETF protocol assignment"],
+    ["https://[2001:2f:ffff::1]/", "IETF protocol assignment"],
+    ["https://[2001::1]/", "IETF protocol assignment"],
+    ["https://[3fff::1]/", "documentation"],
+    ["https://[3fff:fff:ffff::1]/", "documentation"],
+    ["https://[5f00::1]/", "segment routing"],
+    ["https://[5f00:ffff::1]/", "segment routing"],
+  ])("finding 8: refuses the IPv4-translated or IANA special-purpose IPv6 literal %s (%s)", (url, kind) => {
     expect(production(url)).toMatch(new RegExp(`is not public \\(${kind}\\)$`));
   });
 
