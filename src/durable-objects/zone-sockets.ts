@@ -1,6 +1,7 @@
 import { DriverMessage } from "../contracts/events";
 import { audience } from "../domain/audiences";
 import { type CommandCall, commandForMessage } from "../domain/driver-messages";
+import { socketCap } from "../domain/socket-limits";
 import type { ZoneResult } from "./zone-result";
 import type { StreamRow } from "./zone-store";
 
@@ -12,6 +13,8 @@ import type { StreamRow } from "./zone-store";
 interface SocketIdentity {
   audience: string;
   orgId: string;
+  /** The token `sub` of an ops socket (counted against its cap), else null. */
+  callerId: string | null;
   /** Set for a driver's own socket: the only kind that may send messages. */
   driverId: string | null;
 }
@@ -94,6 +97,10 @@ function ackBody(type: DriverMessage["type"], value: unknown): object {
   }
 }
 
+/** Close codes an endpoint may put in a close frame (RFC 6455 7.4): not 1004-1006 or 1015. */
+const isSendableCloseCode = (code: number) =>
+  (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) || (code >= 3000 && code <= 4999);
+
 /** What the gateway needs from its zone: who it is, its replay log, and the command path. */
 export interface SocketHost {
   orgId(): string | null;
@@ -130,13 +137,18 @@ export class ZoneSockets {
       audience: url.searchParams.get("audience") ?? "",
       orgId: url.searchParams.get("org") ?? "",
       driverId: url.searchParams.get("driver"),
+      callerId: url.searchParams.get("caller"),
     };
     if (request.headers.get("Upgrade")?.toLowerCase() !== "websocket" || this.host.orgId() !== identity.orgId) {
       return new Response("Not found", { status: 404 });
     }
+    const cap = socketCap(identity.audience, identity.callerId);
+    if (cap && this.ctx.getWebSockets(cap.tag).length >= cap.limit) {
+      return new Response(`at most ${cap.limit} open sockets on this stream`, { status: 429 });
+    }
     if (identity.driverId) this.closeAll(identity.audience, CLOSE.replaced, "replaced by a newer connection");
     const { 0: client, 1: server } = new WebSocketPair();
-    this.ctx.acceptWebSocket(server, [identity.audience]);
+    this.ctx.acceptWebSocket(server, cap && cap.tag !== identity.audience ? [identity.audience, cap.tag] : [identity.audience]);
     server.serializeAttachment(identity);
     for (const payload of this.host.eventsSince(identity.audience, Number(url.searchParams.get("since") ?? 0))) send(server, payload);
     if (identity.driverId) this.host.run(identity.orgId, { name: "heardFrom", input: { driverId: identity.driverId } });
@@ -171,14 +183,16 @@ export class ZoneSockets {
     send(ws, { type: "ack", for: message.type, ok: true, ...id, ...ackBody(message.type, result.value) });
   }
 
+  /**
+   * Echoes the client's close so the handshake ends at once. A close without a code (1005, what
+   * browsers send by default) or with one that may not go on the wire is answered with 1000.
+   */
   close(ws: WebSocket, code: number): void {
-    // Echo the close so the runtime can finish the handshake; 1005/1006 may not be sent back.
-    if (code !== 1005 && code !== 1006) {
-      try {
-        ws.close(code, "closing");
-      } catch {
-        // already closed
-      }
+    if (code === 1006) return; // the connection is already gone
+    try {
+      ws.close(isSendableCloseCode(code) ? code : 1000, "closing");
+    } catch {
+      // already closed
     }
   }
 

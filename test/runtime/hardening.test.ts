@@ -3,12 +3,13 @@
  * finding. Each failed before its fix.
  */
 import { env, exports } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import worker from "../../src/index";
 import { runInDurableObject } from "cloudflare:test";
 import type { ZoneDispatcher } from "../../src/durable-objects/zone-dispatcher";
 import { sha256Hex } from "../../src/domain/hex";
 import { BENGALURU, apiRequest, newOrg, send } from "../helpers/api";
+import { closeOpenSockets, customerSocketPath, openSocket, opsSocketPath, upgrade } from "../helpers/sockets";
 import { ok, zoneObject } from "../helpers/zone-object";
 import { expectError } from "../helpers/expect-error";
 import { mintToken } from "../helpers/tokens";
@@ -204,5 +205,45 @@ describe("finding 7: tracking tokens in plaintext", () => {
     // The customer's token still opens the order.
     const status = await send("GET", `/orders/${delivery.orderId}/delivery-status?token=${delivery.trackingToken}`);
     expect(await ok(status)).toMatchObject({ deliveryId: delivery.id, trackingUrl: delivery.trackingUrl });
+  });
+});
+
+describe("finding 10: no cap on sockets per caller", () => {
+  afterEach(closeOpenSockets);
+
+  it("a fourth ops socket of one token sub on one zone is a 429; another sub and a freed slot still connect", async () => {
+    const o = await newOrg();
+    const opened = [];
+    for (let i = 0; i < 3; i++) opened.push(await openSocket(opsSocketPath(o.zone.id), { token: o.ops.token }));
+    const refused = await upgrade(opsSocketPath(o.zone.id), { token: o.ops.token });
+    expect((await expectError(refused, 429)).message).toMatch(/^Too many open sockets/);
+    // The same role with another sub has its own three.
+    const colleague = await mintToken({ role: "ops", org: o.org });
+    opened.push(await openSocket(opsSocketPath(o.zone.id), { token: colleague }));
+    // Closing one frees a slot for the first caller.
+    opened[0]!.ws.close(1000, "done");
+    await opened[0]!.waitForClose();
+    opened.push(await openSocket(opsSocketPath(o.zone.id), { token: o.ops.token }));
+  });
+
+  it("a sixth customer socket of one order is a 429", async () => {
+    const o = await newOrg();
+    const delivery = await o.addDelivery();
+    const path = customerSocketPath(delivery.orderId, delivery.trackingToken);
+    for (let i = 0; i < 5; i++) await openSocket(path);
+    expect((await expectError(await upgrade(path), 429)).message).toMatch(/^Too many open sockets/);
+    // Another order's customer is not affected.
+    const other = await o.addDelivery();
+    await openSocket(customerSocketPath(other.orderId, other.trackingToken));
+  });
+});
+
+describe("finding 11: a client close() without a code hangs before the socket ends", () => {
+  it("the server completes the close handshake at once, answering 1000", async () => {
+    const o = await newOrg();
+    const socket = await openSocket(opsSocketPath(o.zone.id), { token: o.ops.token });
+    socket.ws.close(); // no code: what browsers send by default
+    // Without the server's answer the runtime gives up only after 10 s, with 1006.
+    expect(await socket.waitForClose(3000)).toMatchObject({ code: 1000 });
   });
 });

@@ -40,7 +40,11 @@ async function resolveOrder(c: Context<AppEnv>, orderId: string) {
 }
 
 /** Hands an authenticated upgrade to the zone object with the stream it may read. */
-function connect(c: Context<AppEnv>, zone: ZoneStub, stream: { audience: string; org: string; driver?: string; since?: number }) {
+async function connect(
+  c: Context<AppEnv>,
+  zone: ZoneStub,
+  stream: { audience: string; org: string; driver?: string; caller?: string; since?: number },
+) {
   if (c.req.header("Upgrade")?.toLowerCase() !== "websocket") {
     throw new ApiError(426, "Upgrade Required: this route only accepts WebSocket connections");
   }
@@ -49,7 +53,11 @@ function connect(c: Context<AppEnv>, zone: ZoneStub, stream: { audience: string;
   url.searchParams.set("org", stream.org);
   url.searchParams.set("since", String(stream.since ?? 0));
   if (stream.driver) url.searchParams.set("driver", stream.driver);
-  return zone.fetch(new Request(url, c.req.raw));
+  if (stream.caller) url.searchParams.set("caller", stream.caller);
+  const answer = await zone.fetch(new Request(url, c.req.raw));
+  // The zone counts open sockets per caller and order (API.md "Hardening").
+  if (answer.status === 429) throw new ApiError(429, `Too many open sockets: ${await answer.text()}`);
+  return answer;
 }
 
 /** Customer tracking (API.md "Tracking") and every socket (API.md "WebSockets"). */
@@ -76,8 +84,8 @@ export const trackingRoutes = new Hono<AppEnv>()
     return connect(c, zoneStub(c.env, org, entry.zoneId), { audience: `driver:${id}`, org, driver: id, since: c.req.valid("query").since });
   })
   .get("/admin/zones/:zoneId/ws", params(ZoneParams), query(SinceQuery), allow("ops", "admin"), async (c) => {
-    const { org } = c.get("caller");
+    const { org, sub } = c.get("caller");
     const zone = await requireZone(c.env.DB, org, c.req.valid("param").zoneId);
-    return connect(c, zoneStub(c.env, org, zone.id), { audience: "ops", org, since: c.req.valid("query").since });
+    return connect(c, zoneStub(c.env, org, zone.id), { audience: "ops", org, caller: sub, since: c.req.valid("query").since });
   });
 
