@@ -1,13 +1,14 @@
 #!/usr/bin/env node
 // Mint a Dispatch v2 API token (HS256 JWT, API.md "Authentication and roles").
 //
-//   npm run token -- --role admin --org <uuid> [--sub <uuid>] [--ttl <seconds>]
+//   npm run token -- --role admin --org <uuid> [--sub <uuid>] [--ttl <seconds>] [--kid <key id>]
 //
-// Signed with env JWT_SECRET (default: the public local development secret `npm start` uses);
+// Signed with env JWT_SECRET (default: the public local development secret `npm start` uses),
+// or with `--kid` by that key of env JWT_KEYS (JSON `{ "<kid>": "<secret>" }`, key rotation);
 // iss / aud from env JWT_ISSUER / JWT_AUDIENCE (defaults dispatch / dispatch-api).
 // Prints only the token on stdout; errors go to stderr with exit code 2.
 //
-// Also importable: `mintToken({ role, org, sub?, ttlSeconds? })` (used by scripts/start.mjs).
+// Also importable: `mintToken({ role, org, sub?, ttlSeconds?, kid? })` (used by scripts/start.mjs).
 
 import { randomUUID } from "node:crypto";
 import { realpathSync } from "node:fs";
@@ -36,12 +37,25 @@ export function jwtSettings(env = process.env) {
   };
 }
 
+/** The secret of key `kid` in env JWT_KEYS; a TypeError when there is none. */
+function rotationKey(env, kid) {
+  let keys;
+  try {
+    keys = JSON.parse(env.JWT_KEYS ?? "{}");
+  } catch {
+    throw new TypeError("JWT_KEYS must be a JSON object of key id to secret");
+  }
+  const secret = keys && typeof keys === "object" && Object.hasOwn(keys, kid) ? keys[kid] : undefined;
+  if (typeof secret !== "string" || secret === "") throw new TypeError(`--kid ${JSON.stringify(kid)} is not a key of JWT_KEYS`);
+  return secret;
+}
+
 /**
  * Sign a token. Throws a TypeError naming the bad argument.
- * @param {{ role: string, org: string, sub?: string, ttlSeconds?: number, env?: Record<string, string | undefined> }} opts
+ * @param {{ role: string, org: string, sub?: string, ttlSeconds?: number, kid?: string, env?: Record<string, string | undefined> }} opts
  * @returns {Promise<string>}
  */
-export async function mintToken({ role, org, sub, ttlSeconds = DEFAULT_TTL_SECONDS, env = process.env }) {
+export async function mintToken({ role, org, sub, ttlSeconds = DEFAULT_TTL_SECONDS, kid, env = process.env }) {
   if (!ROLES.includes(role)) {
     throw new TypeError(`--role must be one of ${ROLES.join(", ")} (got ${JSON.stringify(role ?? null)})`);
   }
@@ -51,10 +65,12 @@ export async function mintToken({ role, org, sub, ttlSeconds = DEFAULT_TTL_SECON
   if (!Number.isSafeInteger(ttlSeconds) || ttlSeconds <= 0) {
     throw new TypeError(`--ttl must be a positive whole number of seconds (got ${JSON.stringify(ttlSeconds)})`);
   }
-  const { secret, issuer, audience } = jwtSettings(env);
+  const settings = jwtSettings(env);
+  const secret = kid === undefined ? settings.secret : rotationKey(env, kid);
+  const { issuer, audience } = settings;
   const now = Math.floor(Date.now() / 1000);
   return new SignJWT({ role, org })
-    .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+    .setProtectedHeader({ alg: "HS256", typ: "JWT", ...(kid === undefined ? {} : { kid }) })
     .setSubject(subject)
     .setIssuer(issuer)
     .setAudience(audience)
@@ -63,14 +79,16 @@ export async function mintToken({ role, org, sub, ttlSeconds = DEFAULT_TTL_SECON
     .sign(new TextEncoder().encode(secret));
 }
 
-const USAGE = `Usage: npm run token -- --role <${ROLES.join("|")}> --org <uuid> [--sub <uuid>] [--ttl <seconds>]
+const USAGE = `Usage: npm run token -- --role <${ROLES.join("|")}> --org <uuid> [--sub <uuid>] [--ttl <seconds>] [--kid <key id>]
 
   --role  driver | service | ops | admin            (required)
   --org   organization (tenant) UUID                (required)
   --sub   caller UUID; for a driver, the driver id  (default: a random UUID)
   --ttl   lifetime in seconds                       (default: ${DEFAULT_TTL_SECONDS})
+  --kid   sign with this key of JWT_KEYS            (default: JWT_SECRET, no kid header)
 
-Env: JWT_SECRET (default: the local dev secret), JWT_ISSUER (dispatch), JWT_AUDIENCE (dispatch-api).`;
+Env: JWT_SECRET (default: the local dev secret), JWT_KEYS (JSON { "<kid>": "<secret>" }),
+JWT_ISSUER (dispatch), JWT_AUDIENCE (dispatch-api).`;
 
 async function main(argv) {
   let values;
@@ -82,6 +100,7 @@ async function main(argv) {
         org: { type: "string" },
         sub: { type: "string" },
         ttl: { type: "string" },
+        kid: { type: "string" },
         help: { type: "boolean", short: "h" },
       },
       strict: true,
@@ -102,7 +121,7 @@ async function main(argv) {
     ttlSeconds = Number(values.ttl);
   }
   try {
-    const token = await mintToken({ role: values.role, org: values.org, sub: values.sub, ttlSeconds });
+    const token = await mintToken({ role: values.role, org: values.org, sub: values.sub, ttlSeconds, kid: values.kid });
     process.stdout.write(token + "\n");
     return 0;
   } catch (err) {

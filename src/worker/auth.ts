@@ -1,4 +1,4 @@
-import { errors, jwtVerify } from "jose";
+import { decodeProtectedHeader, errors, jwtVerify } from "jose";
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import { z } from "zod";
@@ -15,26 +15,66 @@ import { ApiError, unauthorized } from "./http-error";
  */
 const DEV_SECRET_SHA256 = "0133eeafb75bcdb4c4b94ff3474217e40972f0bbfe3e4439f58eecb90094842a";
 
+const encoder = new TextEncoder();
+
+/** `JWT_KEYS`: every accepted key by its id (`kid`), for rotation. */
+const KeyRing = z.record(z.string().min(1), z.string().min(1));
+
+/** The keys by id; a JWT_KEYS that is not a JSON object of non-empty strings is a setup fault. */
+function keysById(env: Env): Record<string, string> {
+  if (!env.JWT_KEYS) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(env.JWT_KEYS);
+  } catch {
+    parsed = null;
+  }
+  const ring = KeyRing.safeParse(parsed);
+  if (!ring.success) throw new ApiError(500, "JWT keys are not configured correctly");
+  return ring.data;
+}
+
 /**
  * With a guessable or absent secret anyone could mint tokens, so the service refuses to serve:
- * no secret at all, anywhere, or the public one outside development and test.
+ * no JWT_SECRET at all, anywhere, or the public one (as JWT_SECRET or in JWT_KEYS) outside
+ * development and test.
  */
 export async function assertSecretConfigured(env: Env): Promise<void> {
   const secret = env.JWT_SECRET;
-  if (secret && (isRelaxedEnvironment(env.ENVIRONMENT) || (await sha256Hex(secret)) !== DEV_SECRET_SHA256)) return;
+  const keys = [secret, ...Object.values(keysById(env))];
+  if (secret && (isRelaxedEnvironment(env.ENVIRONMENT) || !(await anyIsDevSecret(keys)))) return;
   throw new ApiError(500, "JWT secret is not configured");
+}
+
+async function anyIsDevSecret(keys: (string | undefined)[]): Promise<boolean> {
+  for (const key of keys) if (key && (await sha256Hex(key)) === DEV_SECRET_SHA256) return true;
+  return false;
+}
+
+/** The key a token is checked with: its `kid`'s in JWT_KEYS, or JWT_SECRET when it names none. */
+function verificationKey(env: Env, token: string): Uint8Array {
+  let kid: unknown;
+  try {
+    ({ kid } = decodeProtectedHeader(token));
+  } catch {
+    throw unauthorized("malformed token");
+  }
+  if (kid === undefined) return encoder.encode(env.JWT_SECRET);
+  const keys = keysById(env);
+  // Own keys only: a `kid` of "__proto__" or "constructor" must not find an inherited value.
+  if (typeof kid !== "string" || !Object.hasOwn(keys, kid)) throw unauthorized("unknown token key id");
+  return encoder.encode(keys[kid]);
 }
 
 const Claims = z.object({ sub: Uuid, role: Role, org: Uuid });
 
-const encoder = new TextEncoder();
-
 /** Verifies an HS256 token of this service and returns who is calling; any flaw is a 401. */
 async function verifyToken(env: Env, token: string): Promise<Caller> {
   await assertSecretConfigured(env);
+  const key = verificationKey(env, token);
   let payload: unknown;
   try {
-    ({ payload } = await jwtVerify(token, encoder.encode(env.JWT_SECRET), {
+    ({ payload } = await jwtVerify(token, key, {
       algorithms: ["HS256"],
       issuer: env.JWT_ISSUER || "dispatch",
       audience: env.JWT_AUDIENCE || "dispatch-api",

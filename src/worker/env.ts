@@ -8,7 +8,10 @@ export interface Env extends ZoneEnv {
   RL_WRITES: RateLimit;
   RL_READS: RateLimit;
   RL_TRACKING: RateLimit;
+  /** Key of tokens without a `kid` header. */
   JWT_SECRET?: string;
+  /** Secret: JSON `{ "<kid>": "<secret>" }` of every other accepted key (key rotation). */
+  JWT_KEYS?: string;
   JWT_ISSUER?: string;
   JWT_AUDIENCE?: string;
   /** Longest accepted token lifetime, `exp − now`, in seconds (default 30 days). */

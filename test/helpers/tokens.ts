@@ -13,6 +13,8 @@ export interface TokenOptions {
   iatSeconds?: number;
   secret?: string;
   alg?: "HS256" | "HS384" | "HS512";
+  /** The `kid` header: which of JWT_KEYS signed it. */
+  kid?: string;
   aud?: string;
   iss?: string;
   /** Claims to leave out, e.g. `["role"]`. */
@@ -25,7 +27,7 @@ export async function mintToken(opts: TokenOptions): Promise<string> {
   for (const name of opts.omit ?? []) delete claims[name];
   const alg = opts.alg ?? "HS256";
   return new SignJWT(claims)
-    .setProtectedHeader({ alg, typ: "JWT" })
+    .setProtectedHeader({ alg, typ: "JWT", ...(opts.kid === undefined ? {} : { kid: opts.kid }) })
     .setIssuedAt(Math.floor(Date.now() / 1000) + (opts.iatSeconds ?? 0))
     .setIssuer(opts.iss ?? "dispatch")
     .setAudience(opts.aud ?? "dispatch-api")

@@ -12,7 +12,7 @@ import { BENGALURU, apiRequest, newOrg, send } from "../helpers/api";
 import { closeOpenSockets, customerSocketPath, openSocket, opsSocketPath, upgrade } from "../helpers/sockets";
 import { ok, zoneObject } from "../helpers/zone-object";
 import { expectError } from "../helpers/expect-error";
-import { mintToken } from "../helpers/tokens";
+import { TEST_SECRET, mintToken } from "../helpers/tokens";
 
 const DAY = 86_400;
 
@@ -245,5 +245,52 @@ describe("finding 11: a client close() without a code hangs before the socket en
     socket.ws.close(); // no code: what browsers send by default
     // Without the server's answer the runtime gives up only after 10 s, with 1006.
     expect(await socket.waitForClose(3000)).toMatchObject({ code: 1000 });
+  });
+});
+
+describe("key rotation: tokens with a kid are checked with that key of JWT_KEYS", () => {
+  const path = "/admin/unassigned-orders";
+  const ctx = { waitUntil() {}, passThroughOnException() {}, props: {} } as unknown as ExecutionContext;
+  const OLD = "rotation-key-2026-01-aaaaaaaaaaaaaaaa";
+  const NEW = "rotation-key-2026-02-bbbbbbbbbbbbbbbb";
+  const call = (token: string, overrides: Partial<typeof env>) =>
+    worker.fetch(apiRequest("GET", path, `Bearer ${token}`), { ...env, ...overrides }, ctx);
+  const org = crypto.randomUUID();
+  const signed = (secret: string, kid?: string) => mintToken({ role: "admin", org, secret, kid });
+
+  it("add a key, mint with it, drop the old one: each step accepts and refuses the right tokens", async () => {
+    const [oldToken, newToken, plain] = [await signed(OLD, "2026-01"), await signed(NEW, "2026-02"), await signed(TEST_SECRET)];
+    // Before: only the old key is known.
+    const before = { JWT_KEYS: JSON.stringify({ "2026-01": OLD }) };
+    expect((await call(oldToken, before)).status).toBe(200);
+    expect((await expectError(await call(newToken, before), 401)).message).toBe("Unauthorized: unknown token key id");
+    // During: both keys.
+    const during = { JWT_KEYS: JSON.stringify({ "2026-01": OLD, "2026-02": NEW }) };
+    for (const token of [oldToken, newToken, plain]) expect((await call(token, during)).status).toBe(200);
+    // After: the old key is dropped; a token without kid still uses JWT_SECRET.
+    const after = { JWT_KEYS: JSON.stringify({ "2026-02": NEW }) };
+    expect((await expectError(await call(oldToken, after), 401)).message).toBe("Unauthorized: unknown token key id");
+    expect((await call(newToken, after)).status).toBe(200);
+    expect((await call(plain, after)).status).toBe(200);
+  });
+
+  it("a kid does not make another key's signature good, and inherited names are no key ids", async () => {
+    const keys = { JWT_KEYS: JSON.stringify({ "2026-02": NEW }) };
+    const wrong = await signed(TEST_SECRET, "2026-02");
+    expect((await expectError(await call(wrong, keys), 401)).message).toBe("Unauthorized: invalid token signature");
+    for (const kid of ["__proto__", "constructor", "toString"]) {
+      const token = await signed("[object Object]", kid);
+      expect((await expectError(await call(token, keys), 401)).message, kid).toBe("Unauthorized: unknown token key id");
+    }
+  });
+
+  it("a JWT_KEYS that is not a JSON object of secrets, or holds the dev secret in production, refuses to serve", async () => {
+    const token = await signed(TEST_SECRET);
+    for (const JWT_KEYS of ["not json", "[]", JSON.stringify({ k: 1 }), JSON.stringify({ k: "" })]) {
+      expect((await expectError(await call(token, { JWT_KEYS }), 500)).message, JWT_KEYS).toBe("JWT keys are not configured correctly");
+    }
+    const prodToken = await signed(NEW, "k");
+    const devInRing = { ENVIRONMENT: "production", JWT_SECRET: "a-real-production-secret-0123456789", JWT_KEYS: JSON.stringify({ k: NEW, dev: TEST_SECRET }) };
+    expect((await expectError(await call(prodToken, devInRing), 500)).message).toBe("JWT secret is not configured");
   });
 });
