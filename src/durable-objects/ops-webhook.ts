@@ -1,7 +1,7 @@
 import { eq } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { orgSettings, webhookDeadLetters } from "../db/d1-schema";
-import { toHex } from "../domain/hex";
+import { hmacSha256, toHex } from "../domain/hex";
 import type { OpsNotification } from "../domain/model";
 import { webhookTargetProblem } from "../domain/webhook-target";
 
@@ -25,9 +25,7 @@ export async function readWebhookTarget(db: D1Database, orgId: string): Promise<
 }
 
 async function signatureOf(secret: string, body: string): Promise<string> {
-  const encoder = new TextEncoder();
-  const key = await crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
-  return `sha256=${toHex(await crypto.subtle.sign("HMAC", key, encoder.encode(body)))}`;
+  return `sha256=${toHex(await hmacSha256(secret, body))}`;
 }
 
 /** POSTs one notice; answers null on a 2xx, else why it failed. */

@@ -1,7 +1,7 @@
 import { eq } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { trackingTokens } from "../db/d1-schema";
-import { sha256Hex } from "../domain/hex";
+import { hmacSha256, sha256Hex } from "../domain/hex";
 import type { Env } from "./env";
 
 /*
@@ -10,8 +10,6 @@ import type { Env } from "./env";
  * yet ops can read the link again later and an idempotent replay can rebuild it.
  */
 
-const encoder = new TextEncoder();
-
 const base64url = (bytes: ArrayBuffer) =>
   btoa(String.fromCharCode(...new Uint8Array(bytes))).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
 
@@ -19,8 +17,7 @@ const base64url = (bytes: ArrayBuffer) =>
 export async function trackingTokenFor(env: Env, orgId: string, deliveryId: string): Promise<string> {
   const secret = env.TRACKING_SECRET || env.JWT_SECRET;
   if (!secret) throw new Error("no TRACKING_SECRET or JWT_SECRET to derive tracking tokens");
-  const key = await crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
-  return base64url(await crypto.subtle.sign("HMAC", key, encoder.encode(`tracking:v1:${orgId}:${deliveryId}`)));
+  return base64url(await hmacSha256(secret, `tracking:v1:${orgId}:${deliveryId}`));
 }
 
 /** Tokens are stored hashed: a read of D1 or of a zone's storage alone opens nobody's tracking. */

@@ -1,6 +1,6 @@
-import { createHash } from "node:crypto";
+import { createHash, createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { sha256Hex, toHex } from "../../src/domain/hex";
+import { hmacSha256, sha256Hex, toHex } from "../../src/domain/hex";
 
 describe("toHex", () => {
   it("writes each byte as two lower-case digits, from a Uint8Array or an ArrayBuffer", () => {
@@ -21,5 +21,13 @@ describe("sha256Hex", () => {
     }
     const bytes = new Uint8Array([0, 255, 10, 13]);
     expect(await sha256Hex(bytes)).toBe(createHash("sha256").update(bytes).digest("hex"));
+  });
+});
+
+describe("hmacSha256", () => {
+  it("matches node:crypto's HMAC for UTF-8 secrets and messages", async () => {
+    for (const [secret, message] of [["k", ""], ["a-long-shared-secret", "tracking:v1:org:delivery"], ["ü", "🚚"]]) {
+      expect(toHex(await hmacSha256(secret!, message!))).toBe(createHmac("sha256", secret!).update(message!, "utf8").digest("hex"));
+    }
   });
 });
