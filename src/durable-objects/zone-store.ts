@@ -25,7 +25,8 @@ import type {
   UnassignedRecord,
   ZoneConfig,
 } from "../domain/model";
-import { type ZoneArchive, ZoneState } from "../domain/zone-state";
+import type { ZoneArchive, ZoneState } from "../domain/zone-state";
+import { rebuildZoneState } from "../domain/zone-reload";
 import type { ZoneChanges } from "../domain/zone-changes";
 
 interface OutboxPayloads {
@@ -145,25 +146,23 @@ export class ZoneStore implements ZoneArchive {
     await migrate(this.db, migrations);
   }
 
+  /** The working set as stored, rebuilt into memory (see rebuildZoneState). */
   load(): ZoneState {
-    const state = new ZoneState(this);
     const zone = this.db.select().from(schema.zoneConfig).get();
-    state.zone = (zone?.data as ZoneConfig | undefined) ?? null;
-    for (const row of this.db.select().from(schema.drivers).all()) state.putDriver(row.data as DriverRecord);
-    const live = this.db.select().from(schema.deliveries).where(notInArray(schema.deliveries.status, ENDED_DELIVERY)).all();
-    for (const row of live) state.putDelivery(row.data as DeliveryRecord);
-    for (const row of this.db.select().from(schema.offers).where(eq(schema.offers.status, "PENDING")).all()) {
-      state.putOffer(row.data as OfferRecord);
-    }
-    for (const row of this.db.select().from(schema.assignments).where(eq(schema.assignments.status, "ACTIVE")).all()) {
-      state.putAssignment(row.data as AssignmentRecord);
-    }
-    for (const row of this.db.select().from(schema.departedDrivers).all()) state.departed.set(row.id, row.toZoneId);
-    for (const row of this.db.select().from(schema.timers).all()) {
-      const kind = row.kind as TimerKind;
-      state.timers.set(`${kind}:${row.ref}`, { kind, ref: row.ref, dueAt: row.dueAt });
-    }
-    return state;
+    const rows = <T>(found: { data: unknown }[]) => found.map((row) => row.data as T);
+    return rebuildZoneState(this, {
+      zone: (zone?.data as ZoneConfig | undefined) ?? null,
+      drivers: rows<DriverRecord>(this.db.select().from(schema.drivers).all()),
+      liveDeliveries: rows<DeliveryRecord>(
+        this.db.select().from(schema.deliveries).where(notInArray(schema.deliveries.status, ENDED_DELIVERY)).all(),
+      ),
+      pendingOffers: rows<OfferRecord>(this.db.select().from(schema.offers).where(eq(schema.offers.status, "PENDING")).all()),
+      activeAssignments: rows<AssignmentRecord>(
+        this.db.select().from(schema.assignments).where(eq(schema.assignments.status, "ACTIVE")).all(),
+      ),
+      departed: this.db.select().from(schema.departedDrivers).all().map((row) => ({ id: row.id, toZoneId: row.toZoneId })),
+      timers: this.db.select().from(schema.timers).all().map((row) => ({ kind: row.kind as TimerKind, ref: row.ref, dueAt: row.dueAt })),
+    });
   }
 
   // ── the archive: every record is in SQLite from its first commit ──────────────────────

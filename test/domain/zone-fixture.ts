@@ -22,6 +22,9 @@ import type { ZoneChanges } from "../../src/domain/zone-changes";
 import { type CommandInput, type CommandName, type CommandValue, runDecision } from "../../src/domain/zone-commands";
 import { type ZoneArchive, ZoneState } from "../../src/domain/zone-state";
 import { ZoneTx } from "../../src/domain/zone-tx";
+import { rebuildZoneState } from "../../src/domain/zone-reload";
+import { type FlushFault, OutboxFlush, SimulatedD1 } from "./outbox-model";
+import { zoneStorage } from "./zone-storage";
 
 export const T0 = Date.parse("2026-02-01T10:00:00.000Z");
 
@@ -64,6 +67,9 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
+/** Whether a decision queued rows for D1 (the object then asks its flusher for a flush). */
+const addsOutboxRows = (c: ZoneChanges) => c.audit.length > 0 || c.history.length > 0 || c.unassigned.size > 0 || c.tickets.length > 0;
+
 /** Records are never mutated in place (model.ts): freezing them makes any in-place write throw. */
 function freezeChanges(changes: ZoneChanges): void {
   for (const { record } of changes.drivers.values()) deepFreeze(record);
@@ -95,12 +101,19 @@ export type Attempt<T> = { ok: true; value: T } | { ok: false; error: DomainErro
 /**
  * An in-memory zone driven the way the zone object drives it: each step is one decision — a
  * command of the registry (`command`), or a single rule followed by settle (`run`), the two steps
- * `runDecision` takes — whose changes are then applied, with time passed in. A decision that
- * throws applies nothing.
+ * `runDecision` takes — whose changes are then committed and applied, with time passed in. A
+ * decision that throws applies nothing.
+ *
+ * Beside memory it keeps what the object's storage would hold (`storage`; the archive's log is
+ * the records tables), so `restart` can rebuild the zone from that alone, and an outbox flushed
+ * into a simulated D1 (`flush`, with a fault chosen by the caller).
  */
 export function memoryZone(settings: Partial<ZoneSettings> = {}, options: { freeze?: boolean } = {}) {
   const archive = recordingArchive();
-  const state = new ZoneState(archive);
+  const storage = zoneStorage();
+  const d1 = new SimulatedD1();
+  let state = new ZoneState(archive);
+  let flusher = new OutboxFlush(storage, T0);
   let seq = 0;
   const newId = () => `00000000-0000-4000-8000-${String(++seq).padStart(12, "0")}`;
   const zone: ZoneConfig = {
@@ -117,22 +130,41 @@ export function memoryZone(settings: Partial<ZoneSettings> = {}, options: { free
     updatedAt: new Date(T0).toISOString(),
   };
   state.zone = zone;
-  function apply(changes: ZoneChanges): void {
+  /** As ZoneDispatcher.commit: store, apply to memory, then tell the flusher about new rows. */
+  function apply(at: number, changes: ZoneChanges): void {
     if (options.freeze) freezeChanges(changes);
+    storage.commit(changes);
     state.apply(changes);
+    if (addsOutboxRows(changes)) flusher.rowsAdded(at);
   }
   function run<T>(at: number, rule: (tx: ZoneTx) => T): T {
     const tx = new ZoneTx(state, at, newId);
     const value = rule(tx);
     settle(tx);
-    apply(tx.changes);
+    apply(at, tx.changes);
     return value;
   }
   /** One command of the registry, exactly as the zone object runs it. */
   function command<N extends CommandName>(at: number, name: N, input: CommandInput<N>): CommandValue<N> {
     const { value, changes } = runDecision(state, name, input, at, { newId });
-    apply(changes);
+    apply(at, changes);
     return value;
+  }
+  /**
+   * The object is evicted and wakes at `at`: memory is rebuilt from storage by the object's own
+   * load path, and the flusher starts from its stored schedule. Everything held only in memory
+   * (unsaved position ticks, customer tracking marks, the flusher's plain "due now") is gone.
+   */
+  function restart(at: number): void {
+    const stored = storage.workingSet(archive.log);
+    if (options.freeze) deepFreeze(stored);
+    state = rebuildZoneState(archive, stored);
+    flusher = new OutboxFlush(storage, at);
+  }
+  /** The alarm's flush step: runs only once the flusher is due. */
+  function flush(at: number, fault: FlushFault): "not-due" | ReturnType<OutboxFlush["flush"]> {
+    if (flusher.dueAt === null || flusher.dueAt > at) return "not-due";
+    return flusher.flush(at, d1, fault);
   }
   /** Like run, but a DomainError comes back as a value (and, as with run, nothing is applied). */
   function attempt<T>(at: number, rule: (tx: ZoneTx) => T): Attempt<T> {
@@ -209,9 +241,16 @@ export function memoryZone(settings: Partial<ZoneSettings> = {}, options: { free
   const pendingOffersOf = (deliveryId: string) => offersOf(deliveryId).filter((o) => o.status === "PENDING");
   const auditOf = (deliveryId: string) => archive.log.audit.filter((e) => e.deliveryId === deliveryId);
   return {
-    state,
+    get state() {
+      return state;
+    },
     zone,
     log: archive.log,
+    storage,
+    d1,
+    restart,
+    flush,
+    flushDueAt: () => flusher.dueAt,
     run,
     command,
     attempt,
