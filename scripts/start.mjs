@@ -5,7 +5,9 @@
 //  2. start `wrangler dev` on 127.0.0.1:$PORT (default 8787), local mode, no login,
 //  3. wait for GET /v2/health,
 //  4. seed demo data (scripts/seed-demo.mjs) for a fixed demo org and print an admin token for it,
-//  5. forward SIGINT / SIGTERM / SIGHUP to wrangler and exit with its exit code.
+//  5. on SIGINT / SIGTERM / SIGHUP stop wrangler (and its workerd) and exit 0: a stop that was
+//     asked for is a success. package.json starts this script with `exec`, so a signal npm
+//     forwards reaches this process itself, not a shell that would die and leave us running.
 //
 // Env: PORT (default 8787), DISPATCH_STATE_DIR (local D1 / Durable Object state, default
 // .wrangler/state), DISPATCH_SEED=0 to skip the demo data, DISPATCH_READY_TIMEOUT_SECONDS (120),
@@ -87,23 +89,26 @@ function exitCodeOf({ code, signal }) {
   return 128 + (osConstants.signals[signal] ?? 1);
 }
 
+/** wrangler gets this long to stop workerd before it is killed: the whole stop stays under 5 s. */
+const STOP_GRACE_MS = 3_500;
+
 function onSignal(signal) {
   if (stopping) {
     // Second signal: stop waiting politely.
     if (child) child.kill("SIGKILL");
-    process.exit(128 + (osConstants.signals[signal] ?? 1));
+    process.exit(0);
   }
   stopping = signal;
   log(`${signal} received, stopping wrangler…`);
-  if (!child) process.exit(128 + (osConstants.signals[signal] ?? 1));
+  if (!child) process.exit(0);
   child.kill(signal);
   // If wrangler does not stop in time, make sure nothing is left behind.
   setTimeout(() => {
     if (child) {
-      warn("wrangler did not stop within 10 s; killing it");
+      warn(`wrangler did not stop within ${STOP_GRACE_MS / 1000} s; killing it`);
       child.kill("SIGKILL");
     }
-  }, 10_000).unref();
+  }, STOP_GRACE_MS).unref();
 }
 for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) process.on(signal, onSignal);
 
@@ -119,7 +124,7 @@ const hasMigrations = existsSync(migrationsDir) && readdirSync(migrationsDir).so
 if (hasMigrations) {
   log(`applying D1 migrations to the local database in ${STATE_DIR}`);
   const result = await run(["d1", "migrations", "apply", "DB", "--local", ...persistArgs]);
-  if (stopping) process.exit(exitCodeOf(result));
+  if (stopping) process.exit(0);
   if (result.code !== 0) {
     warn(`wrangler d1 migrations apply failed (${result.signal ?? `exit code ${result.code}`})`);
     process.exit(exitCodeOf(result));
@@ -151,7 +156,8 @@ run(
   ],
   {
     onExit(result) {
-      if (!stopping) warn(`wrangler dev exited (${result.signal ?? `exit code ${result.code}`})`);
+      if (stopping) process.exit(0);
+      warn(`wrangler dev exited (${result.signal ?? `exit code ${result.code}`})`);
       process.exit(exitCodeOf(result));
     },
   },
