@@ -4,7 +4,7 @@ import { T0, memoryZone } from "./zone-fixture";
 const S = 1000;
 const iso = (ms: number) => new Date(ms).toISOString();
 
-describe("future recordedAt freezes a driver's position (hardening finding 6)", () => {
+describe("finding 6: a future recordedAt freezes a driver's position", () => {
   it("a device time more than 30 s ahead of the server is replaced by the receive time, so later fixes still apply", () => {
     const z = memoryZone();
     const driver = z.addOnlineDriver(T0);

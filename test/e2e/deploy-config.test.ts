@@ -12,7 +12,7 @@ import { describe, expect, it } from "vitest";
 const ROOT = path.resolve(__dirname, "../..");
 const DEV_SECRET = "local-dev-secret-do-not-use-in-production";
 
-describe("deployable configuration", () => {
+describe("finding 1: the deployable configuration carries no dev secret", () => {
   it("wrangler deploy --dry-run of the default config bundles neither the dev secret nor ENVIRONMENT=development", () => {
     const out = mkdtempSync(path.join(os.tmpdir(), "dispatch-dry-run-"));
     try {
