@@ -153,6 +153,10 @@ run(
     "ENVIRONMENT:development",
     "--var",
     `JWT_SECRET:${process.env.JWT_SECRET || DEV_JWT_SECRET}`,
+    // Test-only: the end-to-end D1-fault test fails this share of outbox writes (src/domain/fault-injection.ts).
+    ...(process.env.DISPATCH_FAULT_D1_WRITE_FAILURE_RATE
+      ? ["--var", `FAULT_D1_WRITE_FAILURE_RATE:${process.env.DISPATCH_FAULT_D1_WRITE_FAILURE_RATE}`]
+      : []),
   ],
   {
     onExit(result) {

@@ -1,5 +1,6 @@
 import { drizzle } from "drizzle-orm/d1";
 import { deliveryAuditLogs, driverAvailabilityHistory, supportTickets, unassignedOrders } from "../db/d1-schema";
+import { type D1WriteFault, d1WriteFault } from "../domain/fault-injection";
 import { flushRetryDelayMs } from "../domain/outbox-retry";
 import type { FlushSchedule, OutboxRow, ZoneStore } from "./zone-store";
 
@@ -30,6 +31,13 @@ async function writeOutboxToD1(d1: D1Database, rows: OutboxRow[]): Promise<void>
   if (first) await db.batch([first, ...rest]);
 }
 
+/** The outbox's one way into D1, failing as `fault` says (test-only, domain/fault-injection.ts). */
+async function writeOutboxWithFault(d1: D1Database, rows: OutboxRow[], fault: D1WriteFault): Promise<void> {
+  if (fault === "refused") throw new Error("injected D1 fault: write refused");
+  await writeOutboxToD1(d1, rows);
+  if (fault === "answer_lost") throw new Error("injected D1 fault: answer lost after the write");
+}
+
 /** Outbox rows sent to D1 per batch. */
 const FLUSH_BATCH_SIZE = 200;
 
@@ -49,6 +57,8 @@ export class OutboxFlusher {
     private readonly clock: () => number,
     /** Called whenever the next flush time moves, so the alarm follows. */
     private readonly rearm: () => void,
+    /** Share of writes to fail on purpose: 0 except when end-to-end tests ask for faults. */
+    private readonly faultRate: number,
   ) {
     this.schedule = store.flushSchedule();
     // A crash between a commit and its flush scheduling must not strand outbox rows.
@@ -79,7 +89,7 @@ export class OutboxFlusher {
     const last = rows.at(-1);
     if (!last) return this.reschedule({ dueAt: null, attempts: 0 });
     try {
-      await writeOutboxToD1(this.target(), rows);
+      await writeOutboxWithFault(this.target(), rows, d1WriteFault(this.faultRate, Math.random()));
     } catch (error) {
       const attempts = this.schedule.attempts + 1;
       console.warn(`outbox flush failed (attempt ${attempts}), retrying`, String(error));

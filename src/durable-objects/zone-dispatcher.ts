@@ -4,6 +4,7 @@ import { audience } from "../domain/audiences";
 import { customerView } from "../domain/delivery-tracking";
 import { isRelaxedEnvironment } from "../domain/environment";
 import { notFound } from "../domain/errors";
+import { d1WriteFailureRate } from "../domain/fault-injection";
 import type {
   AssignmentRecord,
   AuditEntry,
@@ -86,7 +87,8 @@ export class ZoneDispatcher extends DurableObject<ZoneEnv> {
       await this.store.migrate();
       this.state = this.store.load();
       const rearm = () => this.rearm();
-      this.flusher = new OutboxFlusher(this.store, () => this.outboxTarget, () => this.clock(), rearm);
+      const faultRate = d1WriteFailureRate(env.ENVIRONMENT, env.FAULT_D1_WRITE_FAILURE_RATE);
+      this.flusher = new OutboxFlusher(this.store, () => this.outboxTarget, () => this.clock(), rearm, faultRate);
       this.webhooks = new WebhookSender({
         store: this.store,
         db: env.DB,

@@ -2,4 +2,6 @@
 export interface ZoneEnv {
   DB: D1Database;
   ENVIRONMENT?: string;
+  /** Test-only: share of outbox writes to D1 to fail (0–1); ignored unless ENVIRONMENT is relaxed. */
+  FAULT_D1_WRITE_FAILURE_RATE?: string;
 }

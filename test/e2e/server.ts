@@ -2,7 +2,9 @@
 // in its own process group. `startServer()` waits for GET /v2/health and start.mjs's "listening"
 // line; `stop()` signals the whole group (SIGINT like Ctrl-C, then SIGTERM, then SIGKILL), checks
 // that no process of it (npm, node, wrangler, workerd) is left, and deletes the state directory.
-// If starting fails, the server is stopped before the error is thrown.
+// If starting fails, the server is stopped before the error is thrown. `crash()` is the other way
+// to end a server: SIGKILL to the whole group, no chance to shut down. To restart on the same
+// state, a test passes its own state directory (freshStateDir()), which neither deletes.
 
 import { spawn, execFileSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -44,7 +46,7 @@ export function freePort(): Promise<number> {
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** pids of live processes in process group `pgid`, or whose command line mentions `marker`. */
-function leftovers(pgid: number, marker: string): string[] {
+function leftovers(pgid: number, marker?: string): string[] {
   let out = "";
   try {
     out = execFileSync("ps", ["-eo", "pid=,pgid=,stat=,args="], { encoding: "utf8" });
@@ -58,7 +60,7 @@ function leftovers(pgid: number, marker: string): string[] {
     .filter((line) => {
       const [pid, group, stat, ...args] = line.split(/\s+/);
       if (Number(pid) === process.pid || stat?.startsWith("Z")) return false; // zombies are already dead
-      return Number(group) === pgid || args.join(" ").includes(marker);
+      return Number(group) === pgid || (marker !== undefined && args.join(" ").includes(marker));
     });
 }
 
@@ -81,17 +83,31 @@ export interface Server {
   request(method: string, urlPath: string, bearer: string, body?: unknown): Promise<ApiResponse>;
   /** Stops the process group; throws if anything had to be killed or is left over. Idempotent. */
   stop(): Promise<void>;
+  /**
+   * Instead of stop(): SIGKILLs the whole process group at once (a crash, not a shutdown) and
+   * waits until none of its processes is left. stop() afterwards does nothing more.
+   */
+  crash(): Promise<void>;
 }
 
 export interface StartOptions {
   /** DISPATCH_SEED: the demo data (default on, as in the README). */
   seed?: boolean;
+  /** Run on this existing state directory (a restart), which stays. Default: a fresh one, deleted at the end. */
+  stateDir?: string;
+  /** More environment for `npm start` (e.g. DISPATCH_FAULT_D1_WRITE_FAILURE_RATE). */
+  env?: Record<string, string>;
+}
+
+/** A fresh state directory for a test that restarts servers on it (the test deletes it). */
+export function freshStateDir(): string {
+  return mkdtempSync(path.join(tmpdir(), "dispatch-e2e-state-"));
 }
 
 export async function startServer(options: StartOptions = {}): Promise<Server> {
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
-  const stateDir = mkdtempSync(path.join(tmpdir(), "dispatch-e2e-state-"));
+  const stateDir = options.stateDir ?? freshStateDir();
   let output = "";
   let exitInfo: { code: number | null; signal: NodeJS.Signals | null } | undefined;
 
@@ -105,6 +121,7 @@ export async function startServer(options: StartOptions = {}): Promise<Server> {
       DISPATCH_STATE_DIR: stateDir,
       DISPATCH_INSPECTOR_PORT: "0", // no race on 9229 with another server starting at once
       ...(options.seed === false ? { DISPATCH_SEED: "0" } : {}),
+      ...options.env,
       WRANGLER_SEND_METRICS: "false",
       CLOUDFLARE_CF_FETCH_ENABLED: "false",
       FORCE_COLOR: "0",
@@ -125,6 +142,14 @@ export async function startServer(options: StartOptions = {}): Promise<Server> {
     });
   });
   const tail = () => output.slice(-4000);
+  const pgid = child.pid;
+  const killGroup = (signal: NodeJS.Signals) => {
+    try {
+      if (pgid !== undefined) process.kill(-pgid, signal);
+    } catch {
+      // group already gone
+    }
+  };
 
   async function request(method: string, urlPath: string, bearer: string, body?: unknown): Promise<ApiResponse> {
     const res = await fetch(baseUrl + urlPath, {
@@ -148,15 +173,7 @@ export async function startServer(options: StartOptions = {}): Promise<Server> {
   let stopping: Promise<void> | undefined;
   async function stopOnce(): Promise<void> {
     try {
-      if (child.pid === undefined) return;
-      const pgid = child.pid;
-      const killGroup = (signal: NodeJS.Signals) => {
-        try {
-          process.kill(-pgid, signal);
-        } catch {
-          // group already gone
-        }
-      };
+      if (pgid === undefined) return;
       // Ctrl-C first (what a user does: SIGINT to the whole foreground group), then SIGTERM.
       let done = exitInfo !== undefined;
       for (const signal of ["SIGINT", "SIGTERM"] as const) {
@@ -185,7 +202,24 @@ export async function startServer(options: StartOptions = {}): Promise<Server> {
         );
       }
     } finally {
-      rmSync(stateDir, { recursive: true, force: true });
+      if (!options.stateDir) rmSync(stateDir, { recursive: true, force: true });
+    }
+  }
+
+  async function crashOnce(): Promise<void> {
+    try {
+      if (pgid === undefined) return;
+      killGroup("SIGKILL");
+      await exited;
+      // The group only (not the state-directory marker): the next server may already be starting on it.
+      let left = leftovers(pgid);
+      for (let i = 0; left.length > 0 && i < 40; i++) {
+        await sleep(250);
+        left = leftovers(pgid);
+      }
+      if (left.length > 0) throw new Error(`processes left after SIGKILL to group ${pgid}:\n${left.join("\n")}`);
+    } finally {
+      if (!options.stateDir) rmSync(stateDir, { recursive: true, force: true });
     }
   }
 
@@ -197,6 +231,7 @@ export async function startServer(options: StartOptions = {}): Promise<Server> {
     tail,
     request,
     stop: () => (stopping ??= stopOnce()),
+    crash: () => (stopping ??= crashOnce()),
   };
 
   try {

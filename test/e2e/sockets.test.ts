@@ -15,7 +15,8 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { squarePolygon } from "../helpers/geometry";
+import { spread, squarePolygon } from "../helpers/geometry";
+import { pool } from "./pool";
 import { type Server, sleep, startServer, token } from "./server";
 
 const DRIVERS = 200;
@@ -57,23 +58,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await server?.stop();
 });
-
-/** Runs `step` over `items`, at most `limit` at a time. */
-async function pool<T, R>(items: T[], limit: number, step: (item: T, index: number) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await step(items[i]!, i);
-    }
-  });
-  await Promise.all(workers);
-  return results;
-}
-
-/** Deterministic spread in [-0.5, 0.5). */
-const spread = (i: number, salt: number) => (((i * 2654435761 + salt * 40503) >>> 0) % 10_000) / 10_000 - 0.5;
 
 function connect(driverId: string, bearer: string): Promise<Client> {
   const ws = new WebSocket(`${server.wsUrl}/v2/drivers/${driverId}/ws?since=0`, {

@@ -16,3 +16,6 @@ export function squarePolygon(center: { lat: number; lon: number }, half = 0.05)
     ],
   };
 }
+
+/** A deterministic pseudo-random offset in [-0.5, 0.5) for item `i` (`salt` picks the sequence): spreads test positions. */
+export const spread = (i: number, salt: number) => (((i * 2654435761 + salt * 40503) >>> 0) % 10_000) / 10_000 - 0.5;
