@@ -101,7 +101,8 @@ function onSignal(signal) {
   stopping = signal;
   log(`${signal} received, stopping wrangler…`);
   if (!child) process.exit(0);
-  child.kill(signal);
+  // wrangler stops workerd on SIGINT and SIGTERM; on SIGHUP its outer process dies alone.
+  child.kill(signal === "SIGHUP" ? "SIGTERM" : signal);
   // If wrangler does not stop in time, make sure nothing is left behind.
   setTimeout(() => {
     if (child) {
@@ -111,6 +112,14 @@ function onSignal(signal) {
   }, STOP_GRACE_MS).unref();
 }
 for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) process.on(signal, onSignal);
+
+// npm passes on only SIGINT and SIGTERM: on SIGHUP it dies at once (its exit is the signal's,
+// nothing here can change that) and leaves us behind. When our parent is gone (we are
+// re-parented), stop as if the signal had reached us.
+const parentAtStart = process.ppid;
+setInterval(() => {
+  if (process.ppid !== parentAtStart) onSignal("SIGHUP");
+}, 200).unref();
 
 // ---- 1. migrations ---------------------------------------------------------------------------
 

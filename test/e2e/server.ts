@@ -88,6 +88,12 @@ export interface Server {
    * waits until none of its processes is left. stop() afterwards does nothing more.
    */
   crash(): Promise<void>;
+  /**
+   * Instead of stop(): sends `signal` to the npm process alone (as `kill -TERM <pid>` does) and
+   * waits until every process of the group has ended, at most `withinMs`. Answers npm's exit code
+   * and how long the group took to empty; whatever is left is killed and reported as an error.
+   */
+  signalNpm(signal: NodeJS.Signals, withinMs: number): Promise<{ exitCode: number | null; exitSignal: NodeJS.Signals | null; stoppedInMs: number }>;
 }
 
 export interface StartOptions {
@@ -223,6 +229,28 @@ export async function startServer(options: StartOptions = {}): Promise<Server> {
     }
   }
 
+  async function signalNpmOnce(signal: NodeJS.Signals, withinMs: number) {
+    try {
+      if (pgid === undefined) throw new Error("npm start has no pid");
+      const sentAt = Date.now();
+      process.kill(pgid, signal); // npm is the group leader: its pid is the group id
+      let left = leftovers(pgid);
+      while ((left.length > 0 || exitInfo === undefined) && Date.now() - sentAt < withinMs) {
+        await sleep(100);
+        left = leftovers(pgid);
+      }
+      const stoppedInMs = Date.now() - sentAt;
+      if (left.length > 0 || exitInfo === undefined) {
+        killGroup("SIGKILL");
+        throw new Error(`${signal} to npm left processes running after ${withinMs} ms:\n${left.join("\n")}\n--- output ---\n${tail()}`);
+      }
+      return { exitCode: exitInfo.code, exitSignal: exitInfo.signal, stoppedInMs };
+    } finally {
+      if (!options.stateDir) rmSync(stateDir, { recursive: true, force: true });
+    }
+  }
+
+  let signalled: ReturnType<typeof signalNpmOnce> | undefined;
   const server: Server = {
     baseUrl,
     wsUrl: baseUrl.replace(/^http/, "ws"),
@@ -232,6 +260,11 @@ export async function startServer(options: StartOptions = {}): Promise<Server> {
     request,
     stop: () => (stopping ??= stopOnce()),
     crash: () => (stopping ??= crashOnce()),
+    signalNpm: (signal, withinMs) => {
+      signalled ??= signalNpmOnce(signal, withinMs);
+      stopping ??= signalled.then(() => undefined);
+      return signalled;
+    },
   };
 
   try {
