@@ -43,8 +43,9 @@ const FLUSH_BATCH_SIZE = 200;
 
 /**
  * Moves the zone's outbox into D1, one batch at a time, retrying with backoff while D1 fails.
- * Only a retry count is stored: after a restart pending rows are flushed at once anyway, so a
- * plain "flush now" costs no write on the decision path.
+ * The schedule is stored only while a failure is being retried (its time and attempt count, so
+ * the backoff survives a restart); otherwise pending rows are flushed at once after a restart
+ * anyway, so a plain "flush now" costs no write on the decision path.
  */
 export class OutboxFlusher {
   private schedule: FlushSchedule;
