@@ -1,4 +1,5 @@
 import type { DeliveryStatus } from "../contracts/statuses";
+import type { CustomerStatus } from "../contracts/tracking";
 import { isTerminalDelivery, isUnderWay } from "./delivery-status";
 import { DomainError } from "./errors";
 import { estimateEta } from "./eta";
@@ -76,7 +77,7 @@ export function trackDriverPosition(tx: ZoneTx, driverId: string): void {
 const TRACKING_AFTER_END_MS = 24 * 3_600_000;
 
 
-const CUSTOMER_STATUS: Record<DeliveryStatus, string> = {
+const CUSTOMER_STATUS: Record<DeliveryStatus, CustomerStatus> = {
   ready: "pending",
   assigned: "assigned",
   picked_up: "picked_up",
@@ -130,6 +131,12 @@ export function customerView(tx: ZoneTx, deliveryId: string, tokenHash: string |
     estimatedPrepTimeMinutes: delivery.estimatedPrepTimeMinutes,
     deliveryId: delivery.id,
     orderId: delivery.orderId,
+    // What the tracking page draws and says: the store, the two ends, the zone's clock.
+    storeName: delivery.storeName,
+    pickup: delivery.pickup,
+    dropoff: delivery.dropoff,
+    timezone: tx.zone.timezone,
+    updatedAt: delivery.updatedAt,
   };
 }
 

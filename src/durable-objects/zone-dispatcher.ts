@@ -29,6 +29,12 @@ import { type ZoneResult, toZoneResult } from "./zone-result";
 import { ZoneSockets } from "./zone-sockets";
 import { ZoneStore } from "./zone-store";
 
+export interface ZoneBoard {
+  health: ZoneLiveCounts;
+  drivers: DriverRecord[];
+  deliveries: DeliveryRecord[];
+  offers: OfferRecord[];
+}
 export type CustomerView = ReturnType<typeof customerView>;
 
 export interface DeliveryDetail {
@@ -154,6 +160,16 @@ export class ZoneDispatcher extends DurableObject<ZoneEnv> {
 
   async listDrivers(orgId: string): Promise<ZoneResult<DriverRecord[]>> {
     return this.read(orgId, () => [...this.state.drivers.values()]);
+  }
+
+  /** The zone's live working set for the ops board: drivers, deliveries not ended, pending offers. */
+  async board(orgId: string): Promise<ZoneResult<ZoneBoard>> {
+    return this.read(orgId, () => ({
+      health: zoneLiveCounts(this.state),
+      drivers: [...this.state.drivers.values()],
+      deliveries: [...this.state.deliveries.values()],
+      offers: [...this.state.offers.values()],
+    }));
   }
 
   /** History rows of a driver not yet in D1 (the read merges them with D1). */

@@ -18,17 +18,19 @@ const secretConfigured = createMiddleware<AppEnv>(async (c, next) => {
 /**
  * The edge pipeline around the API routes (paths relative to `/v2`):
  * request id → security headers → secret check → health → auth → rate limit → idempotency.
+ * The pages (`/track/:orderId`, `/console`) sit outside `/v2`: no JWT, they call the API themselves.
  *
  * Tracking-token reads (`GET /v2/orders/:orderId/delivery-status` and `.../ws` with `?token=`
  * and no Authorization header, see `trackingToken`) skip `requireAuth`: no `caller` is set and
  * the route must verify `trackingToken(c)` itself. They are rate limited per token.
  */
-export function createApp(routes: Hono<AppEnv>): Hono<AppEnv> {
+export function createApp(routes: Hono<AppEnv>, pages?: Hono<AppEnv>): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.use("*", requestId, securityHeaders, secretConfigured);
   app.get("/v2/health", (c) => c.json({ status: "ok", time: new Date().toISOString() }));
   app.use("/v2/*", except((c) => trackingToken(c) !== undefined, requireAuth), rateLimit, idempotency);
   app.route("/v2", routes);
+  if (pages) app.route("/", pages);
   app.onError(onError);
   app.notFound(notFoundHandler);
   return app;

@@ -4,6 +4,8 @@ import type { ZoneEnv } from "../durable-objects/zone-env";
 /** Bindings and vars of wrangler.toml (`DB` and `ENVIRONMENT` come from `ZoneEnv`, all a zone object reads). */
 export interface Env extends ZoneEnv {
   ZONES: DurableObjectNamespace<ZoneDispatcher>;
+  /** The built page bundles (dist/web, wrangler.toml [assets]). */
+  ASSETS: Fetcher;
   RL_OFFERS: RateLimit;
   RL_WRITES: RateLimit;
   RL_READS: RateLimit;

@@ -66,6 +66,7 @@ const FUZZED: FuzzRoute[] = [
   { method: "POST", path: "/v2/admin/zones", body: () => ({ name: "Fuzz zone", polygon: square }) },
   { method: "GET", path: "/v2/admin/zones" },
   { method: "GET", path: "/v2/admin/zones/:zoneId" },
+  { method: "GET", path: "/v2/admin/zones/:zoneId/board" },
   { method: "PATCH", path: "/v2/admin/zones/:zoneId/settings", body: () => ({ offerTimeoutSeconds: 30, escalationSeconds: [60, 120, 180] }) },
   { method: "GET", path: "/v2/admin/zones/:zoneId/ws", query: ["since"] },
   {

@@ -2,7 +2,7 @@ import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../app-env";
 
 /** API.md "Conventions": an API that never renders HTML still denies framing, sniffing and caching. */
-const SECURITY_HEADERS: Record<string, string> = {
+const SECURITY_HEADERS = {
   "X-Content-Type-Options": "nosniff",
   "X-Frame-Options": "DENY",
   "X-XSS-Protection": "1; mode=block",
@@ -10,7 +10,17 @@ const SECURITY_HEADERS: Record<string, string> = {
   "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
   "Referrer-Policy": "no-referrer",
   "Cache-Control": "no-store",
-};
+} satisfies Record<string, string>;
+
+/**
+ * The pages load only their own scripts, styles and sockets (CSP `'self'` covers same-origin
+ * ws/wss), never frame or are framed, and send no referrer: the tracking token is in the URL.
+ */
+const PAGE_CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
+  "base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+const isHtml = (res: Response) => res.headers.get("Content-Type")?.startsWith("text/html") ?? false;
 
 /** Headers that advertise the stack to an attacker. */
 const REVEALING_HEADERS = ["Server", "X-Powered-By"];
@@ -26,5 +36,6 @@ export const securityHeaders = createMiddleware<AppEnv>(async (c, next) => {
   await next();
   if (isSocketUpgrade(c.res)) return;
   for (const [name, value] of Object.entries(SECURITY_HEADERS)) c.header(name, value);
+  if (isHtml(c.res)) c.header("Content-Security-Policy", PAGE_CSP);
   for (const name of REVEALING_HEADERS) c.header(name, undefined);
 });

@@ -4,7 +4,8 @@ import { CreateZoneBody, ZoneParams, ZoneSettings, ZoneSettingsPatch } from "../
 import type { ZoneConfig } from "../../domain/model";
 import type { AppEnv } from "../app-env";
 import { allow } from "../middleware/authorize";
-import { zoneView } from "../presenters";
+import { deliveryView, driverView, offerView, zoneView } from "../presenters";
+import { trackingLinkOf } from "../tracking-links";
 import { body, check, params, query } from "../validation";
 import { decide, unwrap, zoneStub } from "../zone-client";
 import { forgetZones } from "../zone-locator";
@@ -37,6 +38,19 @@ export const zoneRoutes = new Hono<AppEnv>()
     const zone = await requireZone(c.env.DB, org, c.req.valid("param").zoneId);
     const health = unwrap(await zoneStub(c.env, org, zone.id).liveCounts(org));
     return c.json({ ...zoneView(zone), health });
+  })
+  .get("/admin/zones/:zoneId/board", params(ZoneParams), allow("ops", "admin"), async (c) => {
+    const caller = c.get("caller");
+    const zone = await requireZone(c.env.DB, caller.org, c.req.valid("param").zoneId);
+    const board = unwrap(await zoneStub(c.env, caller.org, zone.id).board(caller.org));
+    const deliveries = await Promise.all(board.deliveries.map(async (d) => deliveryView(d, await trackingLinkOf(c, d))));
+    return c.json({
+      zone: zoneView(zone),
+      health: board.health,
+      drivers: board.drivers.map((d) => driverView(d, caller)),
+      deliveries,
+      offers: board.offers.map(offerView),
+    });
   })
   .patch(
     "/admin/zones/:zoneId/settings",
