@@ -52,14 +52,25 @@ export const DEMO_DRIVERS = Object.freeze([
   },
 ]);
 
+/** An order waiting in the demo zone, so the tracking page has something to show. */
+export const DEMO_DELIVERY = Object.freeze({
+  sellerOrderId: "DEMO-1001",
+  storeName: "Demo Bakery, Church Street",
+  pickup: { lat: 12.9752, lon: 77.6045 },
+  dropoff: { lat: 12.9611, lon: 77.6387 },
+  customer: { name: "Priya Nair", phone: "+919811112222" },
+  dispatch: "manual",
+});
+
 /**
- * Create the demo zone and drivers for the token's organization unless it already has a zone.
+ * Create the demo zone, drivers and one order for the token's organization unless it already
+ * has a zone. Answers the demo order's tracking link either way, when it can find one.
  * Throws on any unexpected HTTP answer (with the status and body in the message).
  *
  * @param {string} baseUrl e.g. "http://127.0.0.1:8787"
  * @param {string} token an admin token
  * @param {{ fetch?: typeof fetch }} [options]
- * @returns {Promise<{ created: boolean, zones: any[], zone?: any, drivers: any[] }>}
+ * @returns {Promise<{ created: boolean, zones: any[], zone?: any, drivers: any[], trackingUrl: string | null }>}
  */
 export async function seedDemo(baseUrl, token, { fetch: doFetch = globalThis.fetch } = {}) {
   const base = baseUrl.replace(/\/+$/, "");
@@ -88,7 +99,12 @@ export async function seedDemo(baseUrl, token, { fetch: doFetch = globalThis.fet
   const listed = await call("GET", "/v2/admin/zones", undefined, 200);
   const zones = Array.isArray(listed?.zones) ? listed.zones : null;
   if (!zones) throw new Error(`GET /v2/admin/zones returned no "zones" array: ${JSON.stringify(listed).slice(0, 200)}`);
-  if (zones.length > 0) return { created: false, zones, drivers: [] };
+  if (zones.length > 0) {
+    // Already seeded: the order is still on the zone's board while it is not delivered.
+    const board = await call("GET", `/v2/admin/zones/${zones[0].id}/board`, undefined, 200);
+    const order = board.deliveries?.find((d) => d.sellerOrderId === DEMO_DELIVERY.sellerOrderId);
+    return { created: false, zones, drivers: [], trackingUrl: order?.trackingUrl ?? null };
+  }
 
   const zone = await call("POST", "/v2/admin/zones", DEMO_ZONE, 201);
   if (typeof zone?.id !== "string") throw new Error(`POST /v2/admin/zones returned no zone id: ${JSON.stringify(zone)}`);
@@ -96,5 +112,6 @@ export async function seedDemo(baseUrl, token, { fetch: doFetch = globalThis.fet
   for (const driver of DEMO_DRIVERS) {
     drivers.push(await call("POST", "/v2/admin/drivers", { ...driver, zoneId: zone.id }, 201));
   }
-  return { created: true, zones: [zone], zone, drivers };
+  const delivery = await call("POST", "/v2/deliveries", DEMO_DELIVERY, 201);
+  return { created: true, zones: [zone], zone, drivers, trackingUrl: delivery.trackingUrl };
 }

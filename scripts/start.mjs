@@ -206,6 +206,7 @@ if (!(await waitForHealth())) {
   } catch (err) {
     warn(`could not mint the demo token: ${err.message}`);
   }
+  let trackingUrl = null;
   if (token && SEED) {
     try {
       const result = await seedDemo(BASE_URL, token);
@@ -217,6 +218,7 @@ if (!(await waitForHealth())) {
       } else {
         log(`demo data already present: ${result.zones.length} zone(s) in the demo org (${result.zones.map((z) => z.name).join(", ")})`);
       }
+      trackingUrl = result.trackingUrl;
     } catch (err) {
       warn(`demo seed failed (the server keeps running): ${err.message}`);
     }
@@ -229,6 +231,8 @@ if (!(await waitForHealth())) {
       `  demo org:   ${DEMO_ORG_ID}`,
     ];
     if (token) lines.push(`  demo admin token (24 h):`, `    export TOKEN=${token}`);
+    lines.push(`  ops console: ${BASE_URL}/console  (sign in with the admin token above)`);
+    if (trackingUrl) lines.push(`  tracking:    ${trackingUrl}`);
     lines.push(`  more tokens: npm run token -- --role service --org ${DEMO_ORG_ID}`, `  stop: Ctrl-C`, "");
     process.stdout.write(lines.join("\n") + "\n");
   }

@@ -19,10 +19,11 @@ export async function launchBrowser(): Promise<Browser> {
   });
 }
 
-/** Every URL a context requested, in order. */
+/** Every URL a context requested, in order, WebSockets included (Playwright reports those apart). */
 export function recordRequests(context: BrowserContext): string[] {
   const urls: string[] = [];
   context.on("request", (request) => urls.push(request.url()));
+  context.on("page", (page) => page.on("websocket", (socket) => urls.push(socket.url())));
   return urls;
 }
 
@@ -35,7 +36,8 @@ export function foreignRequests(urls: string[], origin: string): string[] {
   });
 }
 
-const AXE_SOURCE = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
+const require = createRequire(import.meta.url);
+const AXE_SOURCE = require.resolve("axe-core/axe.min.js");
 
 /**
  * axe-core's serious and critical violations of the page as it stands (WCAG 2.x A and AA rules).

@@ -45,6 +45,16 @@ describe("npm start (README quick start)", () => {
     expect(output()).toContain(DEMO_ZONE_NAME);
   });
 
+  it("prints a console link and a tracking link for the demo order, and both open", async () => {
+    expect(output()).toContain(`ops console: ${baseUrl}/console`);
+    const link = output().match(/tracking: {4}(\S+)/)?.[1];
+    expect(link, output()).toMatch(new RegExp(`^${baseUrl}/track/DEMO-1001\\?token=[A-Za-z0-9_-]{43}$`));
+    const page = await fetch(link!);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain("Demo Bakery, Church Street");
+    expect((await fetch(`${baseUrl}/console`)).status).toBe(200);
+  });
+
   it("zone → driver → delivery → read back, for a new org", async () => {
     const org = randomUUID();
     const admin = await token("admin", org);

@@ -11,10 +11,10 @@ describe("schematic projection", () => {
     const p = projectionFor([store, home], 320, 200);
     for (const point of [store, home]) {
       const { x, y } = p.place(point);
-      expect(x).toBeGreaterThanOrEqual(24);
-      expect(x).toBeLessThanOrEqual(296);
-      expect(y).toBeGreaterThanOrEqual(24);
-      expect(y).toBeLessThanOrEqual(176);
+      expect(x).toBeGreaterThanOrEqual(40);
+      expect(x).toBeLessThanOrEqual(280);
+      expect(y).toBeGreaterThanOrEqual(40);
+      expect(y).toBeLessThanOrEqual(160);
     }
     expect(p.place(home).x).toBeGreaterThan(p.place(store).x);
     expect(p.place(home).y).toBeLessThan(p.place(store).y);

@@ -15,8 +15,8 @@ interface Projection {
   place(point: Point): { x: number; y: number };
 }
 
-/** Space kept around the outermost points, in SVG units. */
-const MARGIN = 24;
+/** Space kept around the outermost points, in SVG units: room for a label beside each. */
+const MARGIN = 40;
 
 /** A projection of `points` into a `width` × `height` box, the same scale on both axes. */
 export function projectionFor(points: Point[], width = 320, height = 200): Projection {
