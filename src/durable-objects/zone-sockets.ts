@@ -60,23 +60,41 @@ function messageBytes(raw: string | ArrayBuffer): number {
   return raw.length > MAX_MESSAGE_BYTES ? raw.length : new TextEncoder().encode(raw).byteLength;
 }
 
-type ParsedMessage = { ok: true; message: DriverMessage } | { ok: false; error: string };
+/** A refused message's `id`, when it has a readable one: the error names the message it answers. */
+type MessageRef = { id?: string };
+type ParsedMessage = { ok: true; message: DriverMessage } | { ok: false; error: string; ref: MessageRef };
+
+function refOf(json: unknown): MessageRef {
+  const id = (json as { id?: unknown } | null)?.id;
+  return typeof id === "string" && id.length > 0 && id.length <= 64 ? { id } : {};
+}
+
+function parseJson(raw: string | ArrayBuffer): { ok: true; json: unknown } | { ok: false } {
+  try {
+    return { ok: true, json: JSON.parse(typeof raw === "string" ? raw : new TextDecoder().decode(raw)) };
+  } catch {
+    return { ok: false };
+  }
+}
 
 function parseDriverMessage(raw: string | ArrayBuffer): ParsedMessage {
-  if (messageBytes(raw) > MAX_MESSAGE_BYTES) return { ok: false, error: `message exceeds ${MAX_MESSAGE_BYTES} bytes` };
-  const text = typeof raw === "string" ? raw : new TextDecoder().decode(raw);
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    return { ok: false, error: "message is not valid JSON" };
-  }
-  const parsed = DriverMessage.safeParse(json);
+  if (messageBytes(raw) > MAX_MESSAGE_BYTES) return { ok: false, error: `message exceeds ${MAX_MESSAGE_BYTES} bytes`, ref: {} };
+  const read = parseJson(raw);
+  if (!read.ok) return { ok: false, error: "message is not valid JSON", ref: {} };
+  const parsed = DriverMessage.safeParse(read.json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    return { ok: false, error: `invalid message: ${issue ? `${issue.path.join(".") || "message"}: ${issue.message}` : "unknown"}` };
+    const error = `invalid message: ${issue ? `${issue.path.join(".") || "message"}: ${issue.message}` : "unknown"}`;
+    return { ok: false, error, ref: refOf(read.json) };
   }
   return { ok: true, message: parsed.data };
+}
+
+/** The id of a message that is dropped unparsed (over the rate), read only if it is small. */
+function refOfDropped(raw: string | ArrayBuffer): MessageRef {
+  if (messageBytes(raw) > MAX_MESSAGE_BYTES) return {};
+  const read = parseJson(raw);
+  return read.ok ? refOf(read.json) : {};
 }
 
 /**
@@ -171,10 +189,11 @@ export class ZoneSockets {
     const identity = ws.deserializeAttachment() as SocketIdentity | null;
     if (!identity?.driverId) return send(ws, { type: "error", message: "this socket is read-only" });
     if (!this.rate.allows(ws, Date.now())) {
-      return send(ws, { type: "error", message: `rate limited: at most ${MESSAGES_PER_SECOND} messages per second` });
+      const message = `rate limited: at most ${MESSAGES_PER_SECOND} messages per second`;
+      return send(ws, { type: "error", ...refOfDropped(raw), message });
     }
     const parsed = parseDriverMessage(raw);
-    if (!parsed.ok) return send(ws, { type: "error", message: parsed.error });
+    if (!parsed.ok) return send(ws, { type: "error", ...parsed.ref, message: parsed.error });
     const { message } = parsed;
     const id = message.id === undefined ? {} : { id: message.id };
     const result = this.host.run(identity.orgId, commandForMessage(message, identity.driverId));

@@ -330,6 +330,8 @@ describe("driver messages", () => {
       expect(reply, name).toMatchObject({ type: "error", message: expect.stringMatching(message) });
       expect(sa.closed, name).toBeNull();
     }
+    // An invalid message with a readable id gets its id back in the error.
+    expect(await sa.request(JSON.stringify({ type: "location", id: "fix-7", lat: 95, lon: 77.6 }))).toMatchObject({ type: "error", id: "fix-7" });
     // Exactly 4096 bytes is still fine.
     expect(await sa.request(valid.padEnd(4096, " "))).toEqual({ type: "pong", id: "big" });
     expect(await sa.request({ type: "ping", id: "still-here" })).toEqual({ type: "pong", id: "still-here" });
@@ -359,6 +361,8 @@ describe("driver messages", () => {
     expect(pongs.length).toBeGreaterThanOrEqual(20);
     expect(pongs.length).toBeLessThanOrEqual(40);
     for (const e of dropped) expect(e.message).toMatch(/rate limited/);
+    // Each refusal names the message it answers, so a client knows which to send again.
+    expect([...pongs, ...dropped].map((m) => m.id).sort()).toEqual(Array.from({ length: burst }, (_, i) => `p${i}`).sort());
     expect(sa.closed).toBeNull();
 
     await sleep(1100);
