@@ -64,3 +64,18 @@ describe("GET /console", () => {
     expect(await res.text()).toMatch(/<script type="module" src="\/assets\/console-[A-Z0-9]+\.js"/);
   });
 });
+
+describe("hostile input to the pages", () => {
+  it("any order id and token answer the 401 page or a 404, never a 5xx", async () => {
+    const { default: fc } = await import("fast-check");
+    await fc.assert(
+      fc.asyncProperty(fc.string({ unit: "grapheme", maxLength: 80 }), fc.string({ unit: "binary", maxLength: 300 }), async (orderId, token) => {
+        const res = await page(`/track/${encodeURIComponent(orderId)}?token=${encodeURIComponent(token)}`);
+        expect([401, 404]).toContain(res.status);
+        if (res.status === 401) expect(await res.text()).toContain("not valid or has expired");
+        else await res.body?.cancel();
+      }),
+      { numRuns: 150 },
+    );
+  });
+});
