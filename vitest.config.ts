@@ -24,7 +24,7 @@ export default defineConfig({
         test: { name: "runtime", include: ["test/runtime/**/*.test.ts"], setupFiles: ["./test/runtime/setup.ts"] },
       },
       {
-        test: { name: "unit", include: ["test/domain/**/*.test.ts", "test/web/**/*.test.ts"], environment: "node" },
+        test: { name: "unit", include: ["test/domain/**/*.test.ts", "test/web/**/*.test.ts", "test/worker/**/*.test.ts"], environment: "node" },
       },
       {
         // Drives the README's own commands (`npm start`) over real HTTP.

@@ -8,6 +8,7 @@ import { idempotency } from "./middleware/idempotency";
 import { rateLimit } from "./middleware/rate-limit";
 import { requestId } from "./middleware/request-id";
 import { securityHeaders } from "./middleware/security-headers";
+import { openApiDocument } from "./openapi";
 
 /** A deploy without a real secret answers every request with a 500 (docs/security.md). */
 const secretConfigured = createMiddleware<AppEnv>(async (c, next) => {
@@ -17,7 +18,8 @@ const secretConfigured = createMiddleware<AppEnv>(async (c, next) => {
 
 /**
  * The edge pipeline around the API routes (paths relative to `/v2`):
- * request id → security headers → secret check → health → auth → rate limit → idempotency.
+ * request id → security headers → secret check → health and the OpenAPI document → auth → rate
+ * limit → idempotency.
  * The pages (`/track/:orderId`, `/console`) sit outside `/v2`: no JWT, they call the API themselves.
  *
  * Tracking-token reads (`GET /v2/orders/:orderId/delivery-status` and `.../ws` with `?token=`
@@ -28,6 +30,9 @@ export function createApp(routes: Hono<AppEnv>, pages?: Hono<AppEnv>): Hono<AppE
   const app = new Hono<AppEnv>();
   app.use("*", requestId, securityHeaders, secretConfigured);
   app.get("/v2/health", (c) => c.json({ status: "ok", time: new Date().toISOString() }));
+  // The reference is public, like the health check: it says nothing a client could not try.
+  let reference: ReturnType<typeof openApiDocument> | undefined;
+  app.get("/v2/openapi.json", (c) => c.json((reference ??= openApiDocument(routes))));
   app.use("/v2/*", except((c) => trackingToken(c) !== undefined, requireAuth), rateLimit, idempotency);
   app.route("/v2", routes);
   if (pages) app.route("/", pages);

@@ -3,6 +3,7 @@ import { validator } from "hono/validator";
 import type { z } from "zod";
 import type { ErrorDetail } from "../contracts/errors";
 import { badRequest, payloadTooLarge, unsupportedMediaType } from "./http-error";
+import { withSpec } from "./route-spec";
 
 /*
  * Typed request validators. Handlers read the parsed values with `c.req.valid("json" | "param" |
@@ -101,19 +102,18 @@ async function jsonBody(c: Context): Promise<unknown> {
  * rejects an empty body sent with a JSON Content-Type and silently skips non-JSON bodies, where
  * the contract wants `{}` and a 415. The typing is the same as Hono's validator produces.
  */
-export const body =
-  <S extends z.ZodType>(
-    schema: S,
-  ): MiddlewareHandler<any, string, { in: { json: z.input<S> }; out: { json: z.output<S> } }> =>
-  async (c, next) => {
+export const body = <S extends z.ZodType>(
+  schema: S,
+): MiddlewareHandler<any, string, { in: { json: z.input<S> }; out: { json: z.output<S> } }> =>
+  withSpec(async (c, next) => {
     c.req.addValidatedData("json", check(schema, await jsonBody(c), "body") as object);
     await next();
-  };
+  }, { body: schema });
 
 /** Validates path parameters into `c.req.valid("param")`; list every parameter of the route. */
 export const params = <S extends z.ZodType>(schema: S) =>
-  validator("param", (value) => check(schema, value, "params"));
+  withSpec(validator("param", (value) => check(schema, value, "params")), { params: schema });
 
 /** Validates the query string into `c.req.valid("query")`; a repeated key arrives as an array. */
 export const query = <S extends z.ZodType>(schema: S) =>
-  validator("query", (value) => check(schema, value, "query"));
+  withSpec(validator("query", (value) => check(schema, value, "query")), { query: schema });

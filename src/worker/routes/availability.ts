@@ -3,6 +3,7 @@ import { HistoryQuery, ReasonBody, TakeBreakBody } from "../../contracts/availab
 import { DriverParams } from "../../contracts/drivers";
 import type { AppEnv } from "../app-env";
 import { selfOr } from "../middleware/authorize";
+import { describe } from "../route-spec";
 import { readHistory } from "../trail-reads";
 import { body, params, query } from "../validation";
 import { callDriverZone, moveAvailability } from "../zone-client";
@@ -11,6 +12,7 @@ import { callDriverZone, moveAvailability } from "../zone-client";
 export const availabilityRoutes = new Hono<AppEnv>()
   .post(
     "/drivers/:id/availability/take-break",
+    describe({ summary: "Take a break", tag: "Availability", answers: { 200: { description: "`{ success, status: \"on_break\", breakUntil, driverId }`" } } }),
     params(DriverParams),
     body(TakeBreakBody),
     selfOr("id", "ops", "admin"),
@@ -22,6 +24,7 @@ export const availabilityRoutes = new Hono<AppEnv>()
   )
   .post(
     "/drivers/:id/availability/end-shift",
+    describe({ summary: "End the shift", tag: "Availability", answers: { 200: { description: "`{ success, status: \"shift_ended\", driverId }`" } } }),
     params(DriverParams),
     body(ReasonBody),
     selfOr("id", "ops", "admin"),
@@ -32,6 +35,7 @@ export const availabilityRoutes = new Hono<AppEnv>()
   )
   .post(
     "/drivers/:id/availability/resume",
+    describe({ summary: "Start or resume work (available)", tag: "Availability", answers: { 200: { description: "`{ success, status: \"available\", driverId }`" } } }),
     params(DriverParams),
     body(ReasonBody),
     selfOr("id", "ops", "admin"),
@@ -42,6 +46,7 @@ export const availabilityRoutes = new Hono<AppEnv>()
   )
   .get(
     "/drivers/:id/availability/history",
+    describe({ summary: "A driver's availability history, newest first", tag: "Availability", answers: { 200: { description: "`{ history }`" } } }),
     params(DriverParams),
     query(HistoryQuery),
     selfOr("id", "ops", "admin"),

@@ -1,14 +1,7 @@
 import { Hono } from "hono";
 import { createFactory } from "hono/factory";
 import type { Role } from "../../contracts/common";
-import {
-  CancelDeliveryBody,
-  CreateDeliveryBody,
-  DeliveryParams,
-  DriverDeliveryParams,
-  DriverDeliveryStatusBody,
-  ReleaseDeliveryBody,
-} from "../../contracts/deliveries";
+import { CancelDeliveryBody, CreateDeliveryBody, DeliveryParams, DeliveryView, DriverDeliveryParams, DriverDeliveryStatusBody, DriverDeliveryView, ReleaseDeliveryBody } from "../../contracts/deliveries";
 import { ReassignBody } from "../../contracts/offers";
 import { orderIdFor } from "../../domain/delivery-intake";
 import { pointInPolygon } from "../../domain/geo";
@@ -19,6 +12,7 @@ import { forgetEntries, registerDeliveryEntries } from "../directory";
 import { unprocessable } from "../http-error";
 import { allow, selfOr } from "../middleware/authorize";
 import { assignmentView, deliveryView, driverDeliveryView, offerView } from "../presenters";
+import { describe } from "../route-spec";
 import { forgetTrackingToken, hashTrackingToken, trackingTokenFor } from "../tracking";
 import { trackingLinkOf } from "../tracking-links";
 import { readAudit } from "../trail-reads";
@@ -42,8 +36,14 @@ const cancelBy = (...roles: Role[]) =>
     return c.json(deliveryView(delivery, await trackingLinkOf(c, delivery)));
   });
 
+const cancelled = (summary: string) => ({
+  summary,
+  tag: "Deliveries",
+  answers: { 200: { description: "The delivery: pending offers cancelled, an assigned driver freed", schema: DeliveryView } },
+});
+
 export const deliveryRoutes = new Hono<AppEnv>()
-  .post("/deliveries", body(CreateDeliveryBody), allow("service", "ops", "admin"), async (c) => {
+  .post("/deliveries", describe({ summary: "Create a delivery in the zone that holds its pickup", tag: "Deliveries", answers: { 201: { description: "The delivery, with its tracking link", schema: DeliveryView } } }), body(CreateDeliveryBody), allow("service", "ops", "admin"), async (c) => {
     const { zoneId: requestedZone, ...input } = c.req.valid("json");
     const caller = c.get("caller");
     const zone = requestedZone
@@ -73,7 +73,7 @@ export const deliveryRoutes = new Hono<AppEnv>()
     );
     return c.json(deliveryView(delivery, await trackingLinkOf(c, delivery)), 201);
   })
-  .get("/admin/deliveries/:id", params(DeliveryParams), allow("ops", "admin"), async (c) => {
+  .get("/admin/deliveries/:id", describe({ summary: "Read a delivery with its offers and assignment", tag: "Deliveries", answers: { 200: { description: "The delivery, `offers` and `assignment`" } } }), params(DeliveryParams), allow("ops", "admin"), async (c) => {
     const { org } = c.get("caller");
     const { id } = c.req.valid("param");
     const zone = await deliveryZone(c.env, org, id);
@@ -86,6 +86,7 @@ export const deliveryRoutes = new Hono<AppEnv>()
   })
   .post(
     "/admin/deliveries/:id/reassign",
+    describe({ summary: "Reassign a delivery (to a driver, or back to matching)", tag: "Deliveries", answers: { 200: { description: "The delivery", schema: DeliveryView } } }),
     params(DeliveryParams),
     body(ReassignBody),
     allow("ops", "admin"),
@@ -101,7 +102,7 @@ export const deliveryRoutes = new Hono<AppEnv>()
       return c.json(deliveryView(delivery, await trackingLinkOf(c, delivery)));
     },
   )
-  .get("/admin/deliveries/:id/audit", params(DeliveryParams), allow("ops", "admin"), async (c) => {
+  .get("/admin/deliveries/:id/audit", describe({ summary: "A delivery's audit trail, versions 1..n", tag: "Deliveries", answers: { 200: { description: "`{ deliveryId, events }`" } } }), params(DeliveryParams), allow("ops", "admin"), async (c) => {
     const { org } = c.get("caller");
     const { id } = c.req.valid("param");
     const zone = await deliveryZone(c.env, org, id);
@@ -109,10 +110,11 @@ export const deliveryRoutes = new Hono<AppEnv>()
     const pending = unwrap(await zone.pendingAudit(org, id)) as AuditEntry[];
     return c.json(await readAudit(c.env.DB, org, id, pending));
   })
-  .post("/deliveries/:id/cancel", ...cancelBy("service", "ops", "admin"))
-  .post("/admin/deliveries/:id/cancel", ...cancelBy("ops", "admin"))
+  .post("/deliveries/:id/cancel", describe(cancelled("The order service cancels a delivery")), ...cancelBy("service", "ops", "admin"))
+  .post("/admin/deliveries/:id/cancel", describe(cancelled("Ops cancel a delivery (an override)")), ...cancelBy("ops", "admin"))
   .post(
     "/drivers/:id/deliveries/:deliveryId/release",
+    describe({ summary: "The assigned driver gives a delivery back before pickup", tag: "Deliveries", answers: { 200: { description: "The delivery as its driver sees it", schema: DriverDeliveryView } } }),
     params(DriverDeliveryParams),
     body(ReleaseDeliveryBody),
     selfOr("id"),
@@ -128,6 +130,7 @@ export const deliveryRoutes = new Hono<AppEnv>()
   )
   .post(
     "/drivers/:id/deliveries/:deliveryId/status",
+    describe({ summary: "The assigned driver reports picked_up, in_transit, delivered or failed", tag: "Deliveries", answers: { 200: { description: "The delivery as its driver sees it", schema: DriverDeliveryView } } }),
     params(DriverDeliveryParams),
     body(DriverDeliveryStatusBody),
     selfOr("id"),

@@ -1,24 +1,19 @@
 import { Hono } from "hono";
+import { z } from "zod";
 import { ReasonBody } from "../../contracts/availability";
-import {
-  CreateDriverBody,
-  DriverListQuery,
-  DriverParams,
-  LocationBody,
-  PatchDriverBody,
-  ZonePreferencesBody,
-} from "../../contracts/drivers";
+import { CreateDriverBody, DriverListQuery, DriverParams, DriverView, LocationBody, PatchDriverBody, ZonePreferencesBody } from "../../contracts/drivers";
 import type { AppEnv } from "../app-env";
 import { forgetEntries, registerDriverEntry } from "../directory";
 import { notFound } from "../http-error";
 import { allow, selfOr } from "../middleware/authorize";
 import { driverView } from "../presenters";
+import { describe } from "../route-spec";
 import { body, params, query } from "../validation";
 import { callDriverZone, createOrUndo, decide, moveAvailability, moveDriver, unwrap, zoneStub } from "../zone-client";
 import { listZones, requireZone } from "../zone-registry";
 
 export const driverRoutes = new Hono<AppEnv>()
-  .post("/admin/drivers", body(CreateDriverBody), allow("admin"), async (c) => {
+  .post("/admin/drivers", describe({ summary: "Create a driver (offline)", tag: "Drivers", answers: { 201: { description: "The driver", schema: DriverView } } }), body(CreateDriverBody), allow("admin"), async (c) => {
     const { zoneId, ...input } = c.req.valid("json");
     const caller = c.get("caller");
     await requireZone(c.env.DB, caller.org, zoneId);
@@ -30,7 +25,7 @@ export const driverRoutes = new Hono<AppEnv>()
     );
     return c.json(driverView(driver, caller), 201);
   })
-  .get("/drivers", query(DriverListQuery), allow("ops", "admin"), async (c) => {
+  .get("/drivers", describe({ summary: "List drivers, by zone and availability", tag: "Drivers", answers: { 200: { description: "`{ drivers }`", schema: z.object({ drivers: z.array(DriverView) }) } } }), query(DriverListQuery), allow("ops", "admin"), async (c) => {
     const { zoneId, availability, limit } = c.req.valid("query");
     const caller = c.get("caller");
     const zoneIds = zoneId
@@ -46,13 +41,13 @@ export const driverRoutes = new Hono<AppEnv>()
       .slice(0, limit);
     return c.json({ drivers: drivers.map((d) => driverView(d, caller)) });
   })
-  .get("/drivers/:id", params(DriverParams), selfOr("id", "ops", "admin"), async (c) => {
+  .get("/drivers/:id", describe({ summary: "Read a driver", tag: "Drivers", answers: { 200: { description: "The driver", schema: DriverView } } }), params(DriverParams), selfOr("id", "ops", "admin"), async (c) => {
     const caller = c.get("caller");
     const { id } = c.req.valid("param");
     const driver = await callDriverZone(c.env, caller.org, id, (zone) => zone.getDriver(caller.org, id));
     return c.json(driverView(driver, caller));
   })
-  .patch("/admin/drivers/:id", params(DriverParams), body(PatchDriverBody), allow("admin"), async (c) => {
+  .patch("/admin/drivers/:id", describe({ summary: "Change a driver (a new zoneId moves them)", tag: "Drivers", answers: { 200: { description: "The driver", schema: DriverView } } }), params(DriverParams), body(PatchDriverBody), allow("admin"), async (c) => {
     const caller = c.get("caller");
     const { id } = c.req.valid("param");
     const { zoneId, ...profile } = c.req.valid("json");
@@ -69,6 +64,7 @@ export const driverRoutes = new Hono<AppEnv>()
   })
   .put(
     "/drivers/:id/zone-preferences",
+    describe({ summary: "Set a driver's zone preferences", tag: "Drivers", answers: { 200: { description: "`{ driverId, preferences }`" } } }),
     params(DriverParams),
     body(ZonePreferencesBody),
     selfOr("id", "ops", "admin"),
@@ -85,7 +81,7 @@ export const driverRoutes = new Hono<AppEnv>()
       return c.json({ driverId: id, preferences: driverView(driver, caller).zonePreferences });
     },
   )
-  .post("/drivers/:id/location", params(DriverParams), body(LocationBody), selfOr("id", "ops", "admin"), async (c) => {
+  .post("/drivers/:id/location", describe({ summary: "Report a driver's position", tag: "Drivers", answers: { 200: { description: "`{ success, driverId, applied, location }`" } } }), params(DriverParams), body(LocationBody), selfOr("id", "ops", "admin"), async (c) => {
     const caller = c.get("caller");
     const { id } = c.req.valid("param");
     const report = c.req.valid("json");
@@ -94,11 +90,11 @@ export const driverRoutes = new Hono<AppEnv>()
     );
     return c.json({ success: true, driverId: id, applied, location: driver.location });
   })
-  .post("/admin/drivers/:id/pause", params(DriverParams), body(ReasonBody), allow("ops", "admin"), async (c) => {
+  .post("/admin/drivers/:id/pause", describe({ summary: "Pause a driver (ops)", tag: "Drivers", answers: { 200: { description: "`{ success, status, driverId }`" } } }), params(DriverParams), body(ReasonBody), allow("ops", "admin"), async (c) => {
     const driver = await moveAvailability(c, c.req.valid("param").id, "pause", { reason: c.req.valid("json").reason });
     return c.json({ success: true, status: driver.availability, driverId: driver.id });
   })
-  .post("/admin/drivers/:id/unpause", params(DriverParams), body(ReasonBody), allow("ops", "admin"), async (c) => {
+  .post("/admin/drivers/:id/unpause", describe({ summary: "Unpause a driver (ops)", tag: "Drivers", answers: { 200: { description: "`{ success, status, driverId }`" } } }), params(DriverParams), body(ReasonBody), allow("ops", "admin"), async (c) => {
     const driver = await moveAvailability(c, c.req.valid("param").id, "unpause", { reason: c.req.valid("json").reason });
     return c.json({ success: true, status: driver.availability, driverId: driver.id });
   });

@@ -1,17 +1,13 @@
 import { Hono } from "hono";
+import { z } from "zod";
 import { EmptyBody } from "../../contracts/common";
-import {
-  EscalateBody,
-  RecordParams,
-  ResolveTicketBody,
-  SupportTicketsQuery,
-  UnassignedOrdersQuery,
-} from "../../contracts/escalation";
+import { EscalateBody, RecordParams, ResolveTicketBody, SupportTicketView, SupportTicketsQuery, UnassignedOrdersQuery } from "../../contracts/escalation";
 import type { AppEnv } from "../app-env";
 import { actorOf } from "../caller";
 import { conflict, notFound } from "../http-error";
 import { allow } from "../middleware/authorize";
 import { flushZones, lookUpFlushed, zoneIdsOf } from "../org-zones";
+import { describe } from "../route-spec";
 import { listTickets, resolveTicket, ticketView } from "../support-tickets";
 import { findUnassigned, listUnassigned } from "../unassigned-orders";
 import { body, params, query } from "../validation";
@@ -19,7 +15,7 @@ import { decide, unwrap, zoneStub } from "../zone-client";
 
 /** Unassigned orders, the escalation ladder and support tickets (API.md "Escalation and audit"). */
 export const escalationRoutes = new Hono<AppEnv>()
-  .get("/admin/unassigned-orders", query(UnassignedOrdersQuery), allow("ops", "admin"), async (c) => {
+  .get("/admin/unassigned-orders", describe({ summary: "Orders nobody has taken, with counts by level and reason", tag: "Escalation", answers: { 200: { description: "`{ orders, summary, … }`" } } }), query(UnassignedOrdersQuery), allow("ops", "admin"), async (c) => {
     const { org } = c.get("caller");
     const filters = c.req.valid("query");
     await flushZones(c.env, org, await zoneIdsOf(c.env.DB, org, filters.zoneId));
@@ -27,6 +23,7 @@ export const escalationRoutes = new Hono<AppEnv>()
   })
   .post(
     "/admin/unassigned-orders/:id/escalate",
+    describe({ summary: "Escalate an unassigned order by hand", tag: "Escalation", answers: { 200: { description: "`{ success, escalatedAt, newEscalationLevel, supportTicketId }`" } } }),
     params(RecordParams),
     body(EscalateBody),
     allow("ops", "admin"),
@@ -40,7 +37,7 @@ export const escalationRoutes = new Hono<AppEnv>()
       return c.json(unwrap(await decide(zone, caller.org, "escalate", { request, actor: actorOf(caller) })));
     },
   )
-  .post("/admin/escalation/check", body(EmptyBody), allow("ops", "admin"), async (c) => {
+  .post("/admin/escalation/check", describe({ summary: "Run the escalation ladder in every zone now", tag: "Escalation", answers: { 200: { description: "`{ checked, escalated }`" } } }), body(EmptyBody), allow("ops", "admin"), async (c) => {
     const { org } = c.get("caller");
     const perZone = await Promise.all(
       (await zoneIdsOf(c.env.DB, org)).map(async (id) => unwrap(await decide(zoneStub(c.env, org, id), org, "checkEscalations", {}))),
@@ -50,7 +47,7 @@ export const escalationRoutes = new Hono<AppEnv>()
       escalated: perZone.reduce((sum, zone) => sum + zone.escalated, 0),
     });
   })
-  .get("/admin/support-tickets", query(SupportTicketsQuery), allow("ops", "admin"), async (c) => {
+  .get("/admin/support-tickets", describe({ summary: "List support tickets", tag: "Escalation", answers: { 200: { description: "`{ tickets }`", schema: z.object({ tickets: z.array(SupportTicketView) }) } } }), query(SupportTicketsQuery), allow("ops", "admin"), async (c) => {
     const { org } = c.get("caller");
     const filters = c.req.valid("query");
     await flushZones(c.env, org, await zoneIdsOf(c.env.DB, org, filters.zoneId));
@@ -58,6 +55,7 @@ export const escalationRoutes = new Hono<AppEnv>()
   })
   .post(
     "/admin/support-tickets/:id/resolve",
+    describe({ summary: "Resolve a support ticket", tag: "Escalation", answers: { 200: { description: "The ticket", schema: SupportTicketView } } }),
     params(RecordParams),
     body(ResolveTicketBody),
     allow("ops", "admin"),

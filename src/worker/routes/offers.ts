@@ -6,6 +6,7 @@ import type { AppEnv } from "../app-env";
 import { actorOf } from "../caller";
 import { allow, selfOr } from "../middleware/authorize";
 import { driverOfferView } from "../presenters";
+import { describe } from "../route-spec";
 import { body, params, query } from "../validation";
 import { callDriverZone, decide, requireDriverInZone, unwrap, zoneStub } from "../zone-client";
 
@@ -14,7 +15,7 @@ const OFFER_LIST_LIMIT = 50;
 
 /** Seed 001 "Driver Offers API". */
 export const offerRoutes = new Hono<AppEnv>()
-  .post("/deliveries/:id/offers", params(DeliveryParams), body(CreateOfferBody), allow("ops", "admin"), async (c) => {
+  .post("/deliveries/:id/offers", describe({ summary: "Offer a delivery to a driver by hand", tag: "Offers", answers: { 201: { description: "`{ success, offerId, expiresAt, payload }`" } } }), params(DeliveryParams), body(CreateOfferBody), allow("ops", "admin"), async (c) => {
     const caller = c.get("caller");
     const { id } = c.req.valid("param");
     const { driverId, expiresInSeconds } = c.req.valid("json");
@@ -29,7 +30,7 @@ export const offerRoutes = new Hono<AppEnv>()
     );
     return c.json({ success: true, offerId: offer.id, expiresAt: offer.expiresAt, payload: offer.payload }, 201);
   })
-  .get("/drivers/:id/offers", params(DriverParams), query(DriverOffersQuery), selfOr("id", "ops", "admin"), async (c) => {
+  .get("/drivers/:id/offers", describe({ summary: "A driver's offers, newest first", tag: "Offers", answers: { 200: { description: "`{ offers }`" } } }), params(DriverParams), query(DriverOffersQuery), selfOr("id", "ops", "admin"), async (c) => {
     const { org } = c.get("caller");
     const { id } = c.req.valid("param");
     const { status } = c.req.valid("query");
@@ -38,6 +39,7 @@ export const offerRoutes = new Hono<AppEnv>()
   })
   .post(
     "/drivers/:id/offers/:offerId/accept",
+    describe({ summary: "Accept an offer (exactly one accept per delivery wins)", tag: "Offers", answers: { 200: { description: "`{ success, assignmentId, deliveryId, driverId, responseTimeMs }`" } } }),
     params(OfferParams),
     body(AcceptOfferBody),
     selfOr("id", "ops", "admin"),
@@ -53,6 +55,7 @@ export const offerRoutes = new Hono<AppEnv>()
   )
   .post(
     "/drivers/:id/offers/:offerId/reject",
+    describe({ summary: "Reject an offer", tag: "Offers", answers: { 200: { description: "`{ success, nextOfferId?, reason }`" } } }),
     params(OfferParams),
     body(RejectOfferBody),
     selfOr("id", "ops", "admin"),

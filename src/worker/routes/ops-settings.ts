@@ -1,22 +1,23 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { EmptyBody } from "../../contracts/common";
-import { DeadLetterParams, DeadLettersQuery, OrgSettingsPatch, orgWebhookSettings } from "../../contracts/ops-settings";
+import { DeadLetterParams, DeadLetterView, DeadLettersQuery, OrgSettingsPatch, OrgSettingsView, orgWebhookSettings } from "../../contracts/ops-settings";
+import { isRelaxedEnvironment } from "../../domain/environment";
 import type { AppEnv } from "../app-env";
 import { deadLetterView, findDeadLetter, forgetDeadLetter, listDeadLetters } from "../dead-letters";
 import { notFound } from "../http-error";
 import { allow } from "../middleware/authorize";
 import { orgSettingsView, readOrgSettings, saveOrgSettings } from "../org-settings";
+import { describe } from "../route-spec";
 import { body, check, params, query } from "../validation";
 import { unwrap, zoneStub } from "../zone-client";
-import { isRelaxedEnvironment } from "../../domain/environment";
 
 /** The org's ops webhook: where notices go (admin settings) and what it failed to take (dead letters). */
 export const opsSettingsRoutes = new Hono<AppEnv>()
-  .get("/admin/settings", query(z.strictObject({})), allow("admin"), async (c) => {
+  .get("/admin/settings", describe({ summary: "Read the organization's ops settings", tag: "Settings", answers: { 200: { description: "The settings (the webhook secret is never shown)", schema: OrgSettingsView } } }), query(z.strictObject({})), allow("admin"), async (c) => {
     return c.json(orgSettingsView(await readOrgSettings(c.env.DB, c.get("caller").org)));
   })
-  .patch("/admin/settings", body(OrgSettingsPatch), allow("admin"), async (c) => {
+  .patch("/admin/settings", describe({ summary: "Change the ops webhook and thresholds", tag: "Settings", answers: { 200: { description: "The settings", schema: OrgSettingsView } } }), body(OrgSettingsPatch), allow("admin"), async (c) => {
     const { org } = c.get("caller");
     const stored = await readOrgSettings(c.env.DB, org);
     const merged = {
@@ -28,13 +29,14 @@ export const opsSettingsRoutes = new Hono<AppEnv>()
     const settings = check(orgWebhookSettings(!isRelaxedEnvironment(c.env.ENVIRONMENT)), merged, "body");
     return c.json(orgSettingsView(await saveOrgSettings(c.env.DB, org, settings, new Date().toISOString())));
   })
-  .get("/admin/webhooks/dead-letters", query(DeadLettersQuery), allow("ops", "admin"), async (c) => {
+  .get("/admin/webhooks/dead-letters", describe({ summary: "Ops notices that failed 8 times", tag: "Settings", answers: { 200: { description: "`{ deadLetters }`", schema: z.object({ deadLetters: z.array(DeadLetterView) }) } } }), query(DeadLettersQuery), allow("ops", "admin"), async (c) => {
     const { org } = c.get("caller");
     const rows = await listDeadLetters(c.env.DB, org, c.req.valid("query").limit);
     return c.json({ deadLetters: rows.map(deadLetterView) });
   })
   .post(
     "/admin/webhooks/dead-letters/:id/retry",
+    describe({ summary: "Send a dead-lettered notice again", tag: "Settings", answers: { 200: { description: "`{ success, id, requeuedAt }`" } } }),
     params(DeadLetterParams),
     body(EmptyBody),
     allow("ops", "admin"),

@@ -2,6 +2,7 @@ import { type Context, Hono } from "hono";
 import { z } from "zod";
 import { MarketplaceRef } from "../../contracts/common";
 import { DriverParams } from "../../contracts/drivers";
+import { TrackingView } from "../../contracts/tracking";
 import { ZoneParams } from "../../contracts/zones";
 import type { AppEnv } from "../app-env";
 import { trackingToken } from "../auth";
@@ -10,6 +11,7 @@ import { locate } from "../directory";
 import { ApiError, forbidden, notFound, unauthorized } from "../http-error";
 import { allow, selfOr } from "../middleware/authorize";
 import { trackingUrl } from "../presenters";
+import { describe } from "../route-spec";
 import { trackedOrder, trackingTokenFor } from "../tracking";
 import { params, query } from "../validation";
 import { type ZoneStub, unwrap, zoneStub } from "../zone-client";
@@ -62,28 +64,28 @@ async function connect(
 
 /** Customer tracking (API.md "Tracking") and every socket (API.md "WebSockets"). */
 export const trackingRoutes = new Hono<AppEnv>()
-  .get("/orders/:orderId/delivery-status", params(OrderParams), query(TrackingQuery), async (c) => {
+  .get("/orders/:orderId/delivery-status", describe({ summary: "What the customer may see of their delivery", tag: "Tracking", answers: { 200: { description: "The tracking view", schema: TrackingView } }, trackingToken: true }), params(OrderParams), query(TrackingQuery), async (c) => {
     const order = await resolveOrder(c, c.req.valid("param").orderId);
     const view = unwrap(await zoneStub(c.env, order.org, order.zoneId).customerStatus(order.org, order.deliveryId, order.tokenHash));
     const { orderId, ...status } = view;
     const token = order.token ?? (await trackingTokenFor(c.env, order.org, order.deliveryId));
     return c.json({ ...status, trackingUrl: trackingUrl(publicBaseUrl(c), orderId, token) });
   })
-  .get("/orders/:orderId/ws", params(OrderParams), query(OrderSocketQuery), async (c) => {
+  .get("/orders/:orderId/ws", describe({ summary: "The customer's socket (WebSocket upgrade)", tag: "Sockets", answers: { 101: { description: "Switching to the WebSocket protocol" } }, trackingToken: true }), params(OrderParams), query(OrderSocketQuery), async (c) => {
     const order = await resolveOrder(c, c.req.valid("param").orderId);
     const zone = zoneStub(c.env, order.org, order.zoneId);
     // Checks the token's expiry and that the delivery is there before any socket opens.
     unwrap(await zone.customerStatus(order.org, order.deliveryId, order.tokenHash));
     return connect(c, zone, { audience: `customer:${order.deliveryId}`, org: order.org, since: c.req.valid("query").since });
   })
-  .get("/drivers/:id/ws", params(DriverParams), query(SinceQuery), selfOr("id"), async (c) => {
+  .get("/drivers/:id/ws", describe({ summary: "A driver's socket (WebSocket upgrade)", tag: "Sockets", answers: { 101: { description: "Switching to the WebSocket protocol" } } }), params(DriverParams), query(SinceQuery), selfOr("id"), async (c) => {
     const { org } = c.get("caller");
     const { id } = c.req.valid("param");
     const entry = await locate(c.env.DB, org, "driver", id);
     if (!entry) throw notFound("Driver not found");
     return connect(c, zoneStub(c.env, org, entry.zoneId), { audience: `driver:${id}`, org, driver: id, since: c.req.valid("query").since });
   })
-  .get("/admin/zones/:zoneId/ws", params(ZoneParams), query(SinceQuery), allow("ops", "admin"), async (c) => {
+  .get("/admin/zones/:zoneId/ws", describe({ summary: "The zone's ops socket (WebSocket upgrade)", tag: "Sockets", answers: { 101: { description: "Switching to the WebSocket protocol" } } }), params(ZoneParams), query(SinceQuery), allow("ops", "admin"), async (c) => {
     const { org, sub } = c.get("caller");
     const zone = await requireZone(c.env.DB, org, c.req.valid("param").zoneId);
     return connect(c, zoneStub(c.env, org, zone.id), { audience: "ops", org, caller: sub, since: c.req.valid("query").since });

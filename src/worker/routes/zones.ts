@@ -1,10 +1,11 @@
 import { Hono } from "hono";
 import { z } from "zod";
-import { CreateZoneBody, ZoneParams, ZoneSettings, ZoneSettingsPatch } from "../../contracts/zones";
+import { CreateZoneBody, ZoneParams, ZoneSettings, ZoneSettingsPatch, ZoneView } from "../../contracts/zones";
 import type { ZoneConfig } from "../../domain/model";
 import type { AppEnv } from "../app-env";
 import { allow } from "../middleware/authorize";
 import { deliveryView, driverView, offerView, zoneView } from "../presenters";
+import { describe } from "../route-spec";
 import { trackingLinkOf } from "../tracking-links";
 import { body, check, params, query } from "../validation";
 import { decide, unwrap, zoneStub } from "../zone-client";
@@ -12,7 +13,7 @@ import { forgetZones } from "../zone-locator";
 import { listZones, requireZone, saveZone } from "../zone-registry";
 
 export const zoneRoutes = new Hono<AppEnv>()
-  .post("/admin/zones", body(CreateZoneBody), allow("admin"), async (c) => {
+  .post("/admin/zones", describe({ summary: "Create a zone", tag: "Zones", answers: { 201: { description: "The zone", schema: ZoneView } } }), body(CreateZoneBody), allow("admin"), async (c) => {
     const input = c.req.valid("json");
     const { org } = c.get("caller");
     const now = new Date().toISOString();
@@ -29,17 +30,17 @@ export const zoneRoutes = new Hono<AppEnv>()
     forgetZones(org);
     return c.json(zoneView(zone), 201);
   })
-  .get("/admin/zones", query(z.strictObject({})), allow("ops", "admin"), async (c) => {
+  .get("/admin/zones", describe({ summary: "List the organization's zones", tag: "Zones", answers: { 200: { description: "`{ zones }`", schema: z.object({ zones: z.array(ZoneView) }) } } }), query(z.strictObject({})), allow("ops", "admin"), async (c) => {
     const zones = await listZones(c.env.DB, c.get("caller").org);
     return c.json({ zones: zones.map(zoneView) });
   })
-  .get("/admin/zones/:zoneId", params(ZoneParams), allow("ops", "admin"), async (c) => {
+  .get("/admin/zones/:zoneId", describe({ summary: "Read a zone with its live counts", tag: "Zones", answers: { 200: { description: "The zone and `health`" } } }), params(ZoneParams), allow("ops", "admin"), async (c) => {
     const { org } = c.get("caller");
     const zone = await requireZone(c.env.DB, org, c.req.valid("param").zoneId);
     const health = unwrap(await zoneStub(c.env, org, zone.id).liveCounts(org));
     return c.json({ ...zoneView(zone), health });
   })
-  .get("/admin/zones/:zoneId/board", params(ZoneParams), allow("ops", "admin"), async (c) => {
+  .get("/admin/zones/:zoneId/board", describe({ summary: "The zone's live board: drivers, deliveries not ended, pending offers", tag: "Zones", answers: { 200: { description: "`{ zone, health, drivers, deliveries, offers }`" } } }), params(ZoneParams), allow("ops", "admin"), async (c) => {
     const caller = c.get("caller");
     const zone = await requireZone(c.env.DB, caller.org, c.req.valid("param").zoneId);
     const board = unwrap(await zoneStub(c.env, caller.org, zone.id).board(caller.org));
@@ -54,6 +55,7 @@ export const zoneRoutes = new Hono<AppEnv>()
   })
   .patch(
     "/admin/zones/:zoneId/settings",
+    describe({ summary: "Change a zone's settings (merged, then checked whole)", tag: "Zones", answers: { 200: { description: "The zone's settings", schema: ZoneSettings } } }),
     params(ZoneParams),
     body(ZoneSettingsPatch),
     allow("admin"),

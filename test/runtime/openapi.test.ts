@@ -1,0 +1,53 @@
+/**
+ * The OpenAPI document is read off the routes: it must list every route the app registers and
+ * nothing else, describe each, and show the schemas the validators use.
+ */
+import { exports } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { createApp } from "../../src/worker/app";
+import { routes } from "../../src/worker/routes";
+
+const readDocument = async () => {
+  const res = await exports.default.fetch(new Request("https://dispatch.test/v2/openapi.json"));
+  expect(res.status).toBe(200);
+  return (await res.json()) as any;
+};
+
+describe("GET /v2/openapi.json", () => {
+  it("is public and lists exactly the routes the app registers, each with a summary, a success answer and the error shape", async () => {
+    const doc = await readDocument();
+    expect(doc.openapi).toBe("3.1.0");
+    const documented = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops as object).map((m) => `${m.toUpperCase()} ${path}`));
+    const registered = createApp(routes)
+      .routes.filter((r) => r.method !== "ALL" && r.path.startsWith("/v2/"))
+      .map((r) => `${r.method} ${r.path.replace(/:(\w+)/g, "{$1}")}`);
+    expect([...new Set(documented)].sort()).toEqual([...new Set(registered)].sort());
+    for (const [path, ops] of Object.entries(doc.paths)) {
+      for (const [method, op] of Object.entries(ops as Record<string, any>)) {
+        const where = `${method} ${path}`;
+        expect(op.summary, where).toEqual(expect.any(String));
+        expect(Object.keys(op.responses).some((s) => s.startsWith("2") || s === "101"), where).toBe(true);
+        if (path !== "/v2/health" && path !== "/v2/openapi.json") {
+          expect(op.responses["401"]?.content["application/json"].schema, where).toEqual({ $ref: "#/components/schemas/Error" });
+        }
+        for (const name of path.match(/\{(\w+)\}/g) ?? []) {
+          expect(op.parameters.some((p: any) => p.in === "path" && `{${p.name}}` === name), `${where} documents ${name}`).toBe(true);
+        }
+      }
+    }
+  });
+
+  it("shows the validators' own schemas: the delivery body, the roles, the tracking token", async () => {
+    const doc = await readDocument();
+    const create = doc.paths["/v2/deliveries"].post;
+    const body = create.requestBody.content["application/json"].schema;
+    expect(body.required).toEqual(expect.arrayContaining(["sellerOrderId", "storeName", "pickup", "dropoff"]));
+    expect(body.properties.priority).toMatchObject({ type: "integer", minimum: 1, maximum: 100, default: 50 });
+    expect(body.additionalProperties).toBe(false);
+    expect(create.description).toBe("Roles: service, ops, admin.");
+    expect(create.responses["201"].content["application/json"].schema.required).toContain("trackingUrl");
+    const tracking = doc.paths["/v2/orders/{orderId}/delivery-status"].get;
+    expect(tracking.security).toEqual([{ bearer: [] }, { trackingToken: [] }]);
+    expect(doc.components.securitySchemes.trackingToken).toMatchObject({ type: "apiKey", in: "query", name: "token" });
+  });
+});

@@ -1,0 +1,20 @@
+// The generated OpenAPI document is valid OpenAPI 3.1, checked by a maintained validator.
+import SwaggerParser from "@apidevtools/swagger-parser";
+import { describe, expect, it } from "vitest";
+import { openApiDocument } from "../../src/worker/openapi";
+import { routes } from "../../src/worker/routes";
+
+describe("the OpenAPI document", () => {
+  it("validates as OpenAPI 3.1 (schemas, references, parameters)", async () => {
+    const doc = openApiDocument(routes);
+    const checked = await SwaggerParser.validate(structuredClone(doc) as never);
+    expect((checked as { openapi: string }).openapi).toBe("3.1.0");
+    expect(Object.keys(doc.paths).length).toBeGreaterThan(35);
+  });
+
+  it("the validator is not a rubber stamp: a broken copy is refused", async () => {
+    const broken = structuredClone(openApiDocument(routes)) as any;
+    broken.paths["/v2/deliveries"].post.responses = "none";
+    await expect(SwaggerParser.validate(broken)).rejects.toThrow();
+  });
+});
