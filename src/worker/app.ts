@@ -8,6 +8,7 @@ import { idempotency } from "./middleware/idempotency";
 import { rateLimit } from "./middleware/rate-limit";
 import { requestId } from "./middleware/request-id";
 import { securityHeaders } from "./middleware/security-headers";
+import { asyncApiDocument } from "./asyncapi";
 import { openApiDocument } from "./openapi";
 
 /** A deploy without a real secret answers every request with a 500 (docs/security.md). */
@@ -33,6 +34,7 @@ export function createApp(routes: Hono<AppEnv>, pages?: Hono<AppEnv>): Hono<AppE
   // The reference is public, like the health check: it says nothing a client could not try.
   let reference: ReturnType<typeof openApiDocument> | undefined;
   app.get("/v2/openapi.json", (c) => c.json((reference ??= openApiDocument(routes))));
+  app.get("/v2/asyncapi.json", (c) => c.json(asyncApiDocument()));
   app.use("/v2/*", except((c) => trackingToken(c) !== undefined, requireAuth), rateLimit, idempotency);
   app.route("/v2", routes);
   if (pages) app.route("/", pages);

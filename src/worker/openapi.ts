@@ -95,6 +95,9 @@ export function openApiDocument(routes: Hono<AppEnv>) {
     "/v2/openapi.json": {
       get: { summary: "This document", security: [], responses: { "200": { description: "OpenAPI 3.1" } } },
     },
+    "/v2/asyncapi.json": {
+      get: { summary: "The sockets' AsyncAPI 3.0 document", security: [], responses: { "200": { description: "AsyncAPI 3.0" } } },
+    },
   };
   for (const { method, path, spec } of routeSpecs(routes).values()) {
     (paths[path] ??= {})[method.toLowerCase()] = operation(method, spec);

@@ -64,6 +64,7 @@ const square = { type: "Polygon", coordinates: [[[77.5, 12.9], [77.7, 12.9], [77
 const FUZZED: FuzzRoute[] = [
   { method: "GET", path: "/v2/health" },
   { method: "GET", path: "/v2/openapi.json" },
+  { method: "GET", path: "/v2/asyncapi.json" },
   { method: "POST", path: "/v2/admin/zones", body: () => ({ name: "Fuzz zone", polygon: square }) },
   { method: "GET", path: "/v2/admin/zones" },
   { method: "GET", path: "/v2/admin/zones/:zoneId" },

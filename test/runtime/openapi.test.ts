@@ -27,7 +27,7 @@ describe("GET /v2/openapi.json", () => {
         const where = `${method} ${path}`;
         expect(op.summary, where).toEqual(expect.any(String));
         expect(Object.keys(op.responses).some((s) => s.startsWith("2") || s === "101"), where).toBe(true);
-        if (path !== "/v2/health" && path !== "/v2/openapi.json") {
+        if (!["/v2/health", "/v2/openapi.json", "/v2/asyncapi.json"].includes(path)) {
           expect(op.responses["401"]?.content["application/json"].schema, where).toEqual({ $ref: "#/components/schemas/Error" });
         }
         for (const name of path.match(/\{(\w+)\}/g) ?? []) {
@@ -49,5 +49,15 @@ describe("GET /v2/openapi.json", () => {
     const tracking = doc.paths["/v2/orders/{orderId}/delivery-status"].get;
     expect(tracking.security).toEqual([{ bearer: [] }, { trackingToken: [] }]);
     expect(doc.components.securitySchemes.trackingToken).toMatchObject({ type: "apiKey", in: "query", name: "token" });
+  });
+});
+
+describe("GET /v2/asyncapi.json", () => {
+  it("is public and describes the three socket streams", async () => {
+    const res = await exports.default.fetch(new Request("https://dispatch.test/v2/asyncapi.json"));
+    expect(res.status).toBe(200);
+    const doc = (await res.json()) as any;
+    expect(doc.asyncapi).toBe("3.0.0");
+    expect(Object.values(doc.channels).map((c: any) => c.address)).toEqual(["/v2/drivers/{id}/ws", "/v2/admin/zones/{zoneId}/ws", "/v2/orders/{orderId}/ws"]);
   });
 });
