@@ -17,7 +17,9 @@ const OUT = path.join(ROOT, "dist", "web");
 const ENTRIES = {
   tracking: "src/web/client/tracking.tsx",
   console: "src/web/client/console.tsx",
+  docs: "src/web/client/docs.ts",
   pages: "src/web/styles/pages.css",
+  "docs-styles": "src/web/styles/docs.css",
 };
 
 rmSync(OUT, { recursive: true, force: true });

@@ -20,10 +20,10 @@ async function assetManifest(env: Env): Promise<Manifest> {
   });
 }
 
-/** The stylesheet and, when the page has one, the script of a page. */
-export async function pageAssets(env: Env, script: "tracking" | "console" | null): Promise<PageAssets> {
+/** The stylesheets and, when the page has one, the script of a page (the docs page has its own styles too). */
+export async function pageAssets(env: Env, script: "tracking" | "console" | "docs" | null): Promise<PageAssets> {
   const files = await assetManifest(env);
-  const css = files["pages.css"];
-  if (!css) throw new Error("asset-manifest.json names no pages.css");
-  return { css, script: script ? (files[`${script}.js`] ?? null) : null };
+  const css = [files["pages.css"], ...(script === "docs" ? [files["docs-styles.css"]] : [])];
+  if (css.some((href) => href === undefined)) throw new Error("asset-manifest.json lacks a stylesheet");
+  return { css: css as string[], script: script ? (files[`${script}.js`] ?? null) : null };
 }

@@ -65,6 +65,18 @@ describe("GET /console", () => {
   });
 });
 
+describe("GET /docs", () => {
+  it("serves the API reference shell with its own script and Swagger UI's styles from /assets", async () => {
+    const res = await page("/docs");
+    expect(res.status).toBe(200);
+    strictPageHeaders(res);
+    const html = await res.text();
+    expect(html).toMatch(/<script type="module" src="\/assets\/docs-[A-Z0-9]+\.js"/);
+    expect(html).toMatch(/href="\/assets\/docs-styles-[A-Z0-9]+\.css"/);
+    expect(html).toContain('href="/v2/openapi.json"');
+  });
+});
+
 describe("hostile input to the pages", () => {
   it("any order id and token answer the 401 page or a 404, never a 5xx", async () => {
     const { default: fc } = await import("fast-check");

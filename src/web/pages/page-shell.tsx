@@ -3,7 +3,7 @@ import type { Child } from "hono/jsx";
 
 /** Where the built bundles are (asset-manifest.json of scripts/build-web.mjs). */
 export interface PageAssets {
-  css: string;
+  css: string[];
   script: string | null;
 }
 
@@ -20,7 +20,9 @@ export function PageShell(props: { title: string; assets: PageAssets; data?: unk
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <meta name="referrer" content="no-referrer" />
         <title>{props.title}</title>
-        <link rel="stylesheet" href={props.assets.css} />
+        {props.assets.css.map((href) => (
+          <link rel="stylesheet" href={href} />
+        ))}
         {props.assets.script ? <script type="module" src={props.assets.script} defer></script> : null}
       </head>
       <body>

@@ -3,6 +3,7 @@ import { Hono } from "hono";
 import { MarketplaceRef } from "../../contracts/common";
 import { TrackingView } from "../../contracts/tracking";
 import { ConsolePage } from "../../web/pages/console-page";
+import { DocsPage } from "../../web/pages/docs-page";
 import { InvalidLinkPage, TrackingPage } from "../../web/pages/tracking-page";
 import type { AppEnv } from "../app-env";
 import { publicBaseUrl } from "../caller";
@@ -32,7 +33,7 @@ async function openedView(c: Context<AppEnv>, orderId: string, token: string): P
   return { ...view, trackingUrl: trackingUrl(publicBaseUrl(c), orderId, token) };
 }
 
-/** The two pages (API.md "Pages"), outside /v2: HTML, no JWT; they call the public API themselves. */
+/** The pages (API.md "Pages", "API documentation"), outside /v2: HTML, no JWT; they call the public API themselves. */
 export const pageRoutes = new Hono<AppEnv>()
   .get("/track/:orderId", async (c) => {
     const orderId = c.req.param("orderId");
@@ -42,4 +43,5 @@ export const pageRoutes = new Hono<AppEnv>()
     if (!view) return c.html(<InvalidLinkPage assets={await pageAssets(c.env, null)} />, 401);
     return c.html(<TrackingPage data={{ orderId, token, view, now: Date.now() }} assets={await pageAssets(c.env, "tracking")} />);
   })
-  .get("/console", async (c) => c.html(<ConsolePage assets={await pageAssets(c.env, "console")} />));
+  .get("/console", async (c) => c.html(<ConsolePage assets={await pageAssets(c.env, "console")} />))
+  .get("/docs", async (c) => c.html(<DocsPage assets={await pageAssets(c.env, "docs")} />));
