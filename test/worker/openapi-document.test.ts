@@ -18,3 +18,16 @@ describe("the OpenAPI document", () => {
     await expect(SwaggerParser.validate(broken)).rejects.toThrow();
   });
 });
+
+describe("docs/api.md", () => {
+  it("lists every route of the OpenAPI document, and no route the service does not have", async () => {
+    const { readFileSync } = await import("node:fs");
+    const guide = readFileSync(new URL("../../docs/api.md", import.meta.url), "utf8");
+    const listed = [...guide.matchAll(/^\| [^|]+ \| `(GET|POST|PUT|PATCH|DELETE) (\/v2\/[^`]*)` \|/gm)].map(([, m, p]) => `${m} ${p}`);
+    const doc = openApiDocument(routes);
+    const served = Object.entries(doc.paths).flatMap(([path, ops]) =>
+      Object.keys(ops).map((m) => `${m.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ":$1")}`),
+    );
+    expect(listed.sort()).toEqual(served.sort());
+  });
+});
