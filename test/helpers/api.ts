@@ -1,5 +1,6 @@
 import { exports } from "cloudflare:workers";
 import type { Role } from "../../src/contracts/common";
+import { answerProblems } from "./answer-contract";
 import { squarePolygon } from "./geometry";
 import { mintToken } from "./tokens";
 
@@ -28,8 +29,19 @@ export function apiRequest(method: string, path: string, authorization?: string,
   });
 }
 
-/** `apiRequest` sent to the real Worker (through its default export). */
-export const send = (...request: Parameters<typeof apiRequest>): Promise<Response> => exports.default.fetch(apiRequest(...request));
+/**
+ * `apiRequest` sent to the real Worker (through its default export); a JSON answer is checked
+ * against the OpenAPI document's schema for its route and status (answer-contract.ts).
+ */
+export async function send(...request: Parameters<typeof apiRequest>): Promise<Response> {
+  const req = apiRequest(...request);
+  const res = await exports.default.fetch(req);
+  if (res.headers.get("Content-Type")?.startsWith("application/json")) {
+    const problems = answerProblems(req.method, new URL(req.url).pathname, res.status, await res.clone().json());
+    if (problems) throw new Error(`${req.method} ${new URL(req.url).pathname} → ${res.status} breaks the OpenAPI document:\n${problems.join("\n")}`);
+  }
+  return res;
+}
 
 export async function client(role: Role, org: string, sub: string = crypto.randomUUID()): Promise<Client> {
   const token = await mintToken({ role, org, sub });

@@ -178,7 +178,17 @@ describe("GET /v2/orders/:orderId/delivery-status", () => {
     const delivery = await o.addDelivery({ pickup: PICKUP, dropoff: DROPOFF, estimatedPrepTimeMinutes: 12, orderId: "web:order-77" });
     const orderId = delivery.orderId;
     expect(orderId).toBe("web:order-77");
-    const base = { estimatedPrepTimeMinutes: 12, trackingUrl: delivery.trackingUrl, deliveryId: delivery.id };
+    const base = {
+      estimatedPrepTimeMinutes: 12,
+      trackingUrl: delivery.trackingUrl,
+      deliveryId: delivery.id,
+      // What the tracking page draws and says.
+      storeName: "Downtown Market",
+      pickup: PICKUP,
+      dropoff: DROPOFF,
+      timezone: "UTC",
+      updatedAt: expect.stringMatching(isoMs),
+    };
     expect(delivery.trackingUrl).toBe(`https://dispatch.test/track/web:order-77?token=${delivery.trackingToken}`);
 
     expect(await ok(track(orderId, delivery.trackingToken))).toEqual({ status: "pending", ...base });
@@ -226,6 +236,11 @@ describe("GET /v2/orders/:orderId/delivery-status", () => {
       estimatedPrepTimeMinutes: 5,
       trackingUrl: cancelled.trackingUrl,
       deliveryId: cancelled.id,
+      storeName: "Downtown Market",
+      pickup: PICKUP,
+      dropoff: { lat: 12.98, lon: 77.63 },
+      timezone: "UTC",
+      updatedAt: expect.stringMatching(isoMs),
     });
   });
 

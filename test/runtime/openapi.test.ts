@@ -61,3 +61,14 @@ describe("GET /v2/asyncapi.json", () => {
     expect(Object.values(doc.channels).map((c: any) => c.address)).toEqual(["/v2/drivers/{id}/ws", "/v2/admin/zones/{zoneId}/ws", "/v2/orders/{orderId}/ws"]);
   });
 });
+
+describe("answers checked against the document (test/helpers/answer-contract.ts)", () => {
+  it("finds an answer that breaks its route's schema, and passes a real one", async () => {
+    const { answerProblems } = await import("../helpers/answer-contract");
+    expect(answerProblems("POST", "/v2/deliveries", 201, { id: "not-a-uuid", status: "teleported" })?.length).toBeGreaterThan(0);
+    expect(answerProblems("GET", "/v2/admin/zones", 200, { zones: [{ id: 1 }] })?.length).toBeGreaterThan(0);
+    expect(answerProblems("GET", "/v2/admin/zones", 200, { zones: [] })).toBeNull();
+    // Error answers are checked too, against the one error shape.
+    expect(answerProblems("GET", "/v2/admin/zones", 401, { message: "nope" })?.length).toBeGreaterThan(0);
+  });
+});
