@@ -6,6 +6,7 @@
 
 import { mkdirSync } from "node:fs";
 import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import chromium from "@sparticuz/chromium";
 import { type Browser, type BrowserContext, type Page, chromium as playwright } from "playwright-core";
@@ -54,9 +55,12 @@ export async function axeViolations(page: Page): Promise<{ id: string; impact: s
     .map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.length }));
 }
 
-/** Saves a full-page screenshot as docs/screenshots/<name>.png (shown in the README). */
+/**
+ * Saves a full-page screenshot as <name>.png: into docs/screenshots (shown in the README) with
+ * UPDATE_SCREENSHOTS=1, else into a temporary folder, so a plain test run leaves the tree clean.
+ */
 export async function screenshot(page: Page, name: string): Promise<void> {
-  const dir = path.join(ROOT, "docs", "screenshots");
+  const dir = process.env.UPDATE_SCREENSHOTS === "1" ? path.join(ROOT, "docs", "screenshots") : path.join(tmpdir(), "dispatch-screenshots");
   mkdirSync(dir, { recursive: true });
   await page.screenshot({ path: path.join(dir, `${name}.png`), fullPage: true });
 }
