@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { Coordinates, Uuid } from "./common";
-import { DriverReportedStatus } from "./deliveries";
+import { DispatchMode, DriverReportedStatus } from "./deliveries";
 import { OfferPayload, RejectionReason } from "./offers";
 import { Availability, DeliveryStatus } from "./statuses";
 
@@ -123,6 +123,17 @@ const DeliveryStatusChangedEvent = z.object({
   changedAt: Iso,
 });
 
+/** A new delivery in the zone (ops stream): the console shows it at once. */
+const DeliveryCreatedEvent = z.object({
+  type: z.literal("delivery_created"),
+  deliveryId: Uuid,
+  orderId: z.string(),
+  storeName: z.string(),
+  priority: z.number().int(),
+  dispatch: DispatchMode,
+  createdAt: Iso,
+});
+
 /** Analytics events; their schemas are fixed now, they are emitted by the analytics work. */
 const ZoneHealthUpdatedEvent = z.object({
   type: z.literal("zone_health_updated"),
@@ -167,6 +178,7 @@ export const ZoneEvent = z.discriminatedUnion("type", [
   DeliveryEtaUpdatedEvent,
   DeliveryLocationUpdatedEvent,
   DeliveryStatusChangedEvent,
+  DeliveryCreatedEvent,
   ZoneHealthUpdatedEvent,
   DriverPerformanceUpdatedEvent,
 ]);

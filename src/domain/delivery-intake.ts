@@ -1,4 +1,5 @@
 import type { CreateDeliveryBody } from "../contracts/deliveries";
+import { audience } from "./audiences";
 import { conflict } from "./errors";
 import type { Actor, DeliveryRecord } from "./model";
 import type { ZoneTx } from "./zone-tx";
@@ -46,6 +47,15 @@ export function acceptDelivery(tx: ZoneTx, input: NewDelivery, actor: Actor): De
     auditVersion: 0,
     createdAt: tx.nowIso,
     updatedAt: tx.nowIso,
+  });
+  tx.emit([audience.ops], {
+    type: "delivery_created",
+    deliveryId: delivery.id,
+    orderId: delivery.orderId,
+    storeName: delivery.storeName,
+    priority: delivery.priority,
+    dispatch: delivery.dispatch,
+    createdAt: delivery.createdAt,
   });
   tx.audit(
     delivery.id,

@@ -290,10 +290,12 @@ describe("ops socket", () => {
       "availability_changed", // b busy
       "availability_changed", // a on break
     ]);
-    // Besides those, only zone 1's delivery events.
+    // Besides those, only zone 1's delivery events: its creation (ops only), then its assignment.
     expect(ops.events().filter((e) => !offerOrAvailability(e)).map((e) => [e.type, e.deliveryId, e.status])).toEqual([
+      ["delivery_created", d1.id, undefined],
       ["delivery_status_changed", d1.id, "assigned"],
     ]);
+    expect(ops.events().find((e) => e.type === "delivery_created")).toMatchObject({ orderId: d1.orderId, storeName: d1.storeName, dispatch: "auto" });
     const foreign = new Set([c.id, d2.id, offerC.id, x.id]);
     expect(ops.events().filter((e) => foreign.has(e.driverId) || foreign.has(e.deliveryId) || foreign.has(e.offerId))).toEqual([]);
     // An admin's ops socket gets the very same stream.

@@ -23,7 +23,9 @@ export function refreshFor(event: FeedEvent): Refresh {
     case "availability_changed":
     case "break_expired":
       return { board: true, queues: false };
-    // An assignment or a cancellation also closes the delivery's unassigned record.
+    // An assignment or a cancellation also closes the delivery's unassigned record; a new
+    // delivery nobody could take opens one in the same decision.
+    case "delivery_created":
     case "delivery_status_changed":
     case "unassigned_order_escalated":
     case "support_ticket_created":

@@ -47,6 +47,8 @@ function describe(event: FeedEvent, board: Board | null): string {
       return `Ticket opened: ${event.title}`;
     case "delivery_status_changed":
       return `${event.orderId}: ${stateLabel(event.fromStatus)} → ${stateLabel(event.status)}`;
+    case "delivery_created":
+      return `New order ${event.orderId} from ${event.storeName}${event.dispatch === "manual" ? " (manual dispatch)" : ""}`;
     case "delivery_eta_updated":
       return `New ETA for ${order(event.deliveryId)}: delivery at ${clock(event.estimatedDeliveryTime)}`;
     default:
