@@ -13,6 +13,7 @@ import { describe, expect, it } from "vitest";
 import { type Client, client, newOrg } from "../helpers/api";
 import { squarePolygon } from "../helpers/geometry";
 import { expectError, expectValidationError, isoMs, uuidPattern } from "../helpers/expect-error";
+import { startInOneRateWindow } from "../helpers/rate-window";
 import { moveZoneClock, ok, runAlarmNow, sleep } from "../helpers/zone-object";
 
 type Org = Awaited<ReturnType<typeof newOrg>>;
@@ -272,9 +273,7 @@ describe("POST /v2/deliveries/:id/offers (manual offer)", () => {
     const o = await newOrg(QUIET);
     const delivery = await o.addDelivery({ dispatch: "manual" });
     const drivers = await Promise.all(Array.from({ length: 11 }, () => availableDriver(o)));
-    // Stay inside one fixed window.
-    const left = 60_000 - (Date.now() % 60_000);
-    if (left < 4000) await sleep(left + 100);
+    await startInOneRateWindow(4000);
 
     const ops = await client("ops", o.org);
     for (const d of drivers.slice(0, 10)) await ok(offerTo(o, delivery.id, { driverId: d.id }, ops), 201);
