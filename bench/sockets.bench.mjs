@@ -55,6 +55,7 @@ import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import WebSocket from "ws";
 import { mintToken } from "../scripts/token.mjs";
+import { pool } from "../scripts/pool.mjs";
 import {
   describeMachine,
   loadAverage,
@@ -108,19 +109,6 @@ const driverAt = (i) => ({ lat: CENTER.lat + 2 * 0.9 * HALF * spread(i, 1), lon:
 const mib = (kib) => (kib / 1024).toFixed(1);
 const ms = (x, d = 2) => x.toFixed(d);
 
-async function pool(items, limit, step) {
-  const results = new Array(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        results[i] = await step(items[i], i);
-      }
-    }),
-  );
-  return results;
-}
 
 async function api(method, path, bearer, body) {
   const res = await fetch(BASE + path, {

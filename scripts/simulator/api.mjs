@@ -97,17 +97,3 @@ export function retryDelayMs(error, attempt) {
   return null;
 }
 
-/** Runs `step` over `items`, at most `limit` at a time; answers the results in order. */
-export async function pool(items, limit, step) {
-  const results = new Array(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        results[i] = await step(items[i], i);
-      }
-    }),
-  );
-  return results;
-}

@@ -5,7 +5,8 @@
 import { randomBytes } from "node:crypto";
 import { DEMO_ZONE } from "../seed-demo.mjs";
 import { mintToken } from "../token.mjs";
-import { ApiError, READ_BUDGET, TokenPool, WRITE_BUDGET, call, pool, retryDelayMs } from "./api.mjs";
+import { pool } from "../pool.mjs";
+import { ApiError, READ_BUDGET, TokenPool, WRITE_BUDGET, call, retryDelayMs } from "./api.mjs";
 import { SimDriver } from "./driver.mjs";
 import { diagonalKm, randomPointIn } from "./geo.mjs";
 import { Stats } from "./stats.mjs";

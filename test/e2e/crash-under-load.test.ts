@@ -31,7 +31,7 @@ import {
   waitForAllDelivered,
   waitUntil,
 } from "./load-run";
-import { pool } from "./pool";
+import { pool } from "../../scripts/pool.mjs";
 import { type Server, freshStateDir, startServer } from "./server";
 
 const DRIVERS = 50;

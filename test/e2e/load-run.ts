@@ -8,7 +8,7 @@ import { expect } from "vitest";
 import { spread, squarePolygon } from "../helpers/geometry";
 import { type DeliveryDetail, DriverBot } from "./driver-bot";
 import { auditRowsInD1, historyRowsInD1 } from "./local-d1";
-import { pool } from "./pool";
+import { pool } from "../../scripts/pool.mjs";
 import { type Server, sleep, token } from "./server";
 
 const CENTER = { lat: 12.95, lon: 77.6 };

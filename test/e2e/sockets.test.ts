@@ -16,7 +16,7 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { spread, squarePolygon } from "../helpers/geometry";
-import { pool } from "./pool";
+import { pool } from "../../scripts/pool.mjs";
 import { type Server, sleep, startServer, token } from "./server";
 
 const DRIVERS = 200;
