@@ -23,6 +23,7 @@ import { type MatchRequest, bestCandidates, rankCandidates } from "../src/domain
 import type { DeliveryRecord, DriverRecord, ZoneConfig } from "../src/domain/model";
 import { ZoneState, memoryArchive } from "../src/domain/zone-state";
 import { ZoneTx } from "../src/domain/zone-tx";
+import { seededRandom } from "../scripts/seeded-random.mjs";
 
 const CENTER = { lat: 12.95, lon: 77.6 };
 const SIDE_KM = 40;
@@ -35,17 +36,6 @@ const ZONE_ID = "10000000-0000-4000-8000-000000000001";
 const ORG_ID = "20000000-0000-4000-8000-000000000002";
 const VEHICLES = ["bike", "scooter", "car", "van"] as const;
 
-/** mulberry32: a small seeded PRNG, so every run places the same drivers and pickups. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const uuid = (prefix: string, n: number) => `${prefix}-0000-4000-8000-${String(n).padStart(12, "0")}`;
 
@@ -87,7 +77,7 @@ function zoneConfig(area: Square): ZoneConfig {
 
 /** A zone holding `n` available drivers placed uniformly in `area`, as ZoneStore.load builds it. */
 function buildZone(n: number, area: Square, seed: number): ZoneState {
-  const rand = prng(seed);
+  const rand = seededRandom(seed);
   const state = new ZoneState(memoryArchive());
   state.zone = zoneConfig(area);
   const iso = new Date(NOW - 3_600_000).toISOString();
@@ -185,7 +175,7 @@ const fmt = (us: number) => (us >= 100 ? us.toFixed(0) : us >= 10 ? us.toFixed(1
  * ranked (`limit` undefined) or the best `limit` by the nearest-first search.
  */
 function benchDecision(state: ZoneState, area: Square, seed: number, limit?: number) {
-  const rand = prng(seed);
+  const rand = seededRandom(seed);
   const pickups = Array.from({ length: 4096 }, () => area.point(rand));
   const requests = pickups.map(request);
   let candidates = 0;
@@ -202,7 +192,7 @@ function benchDecision(state: ZoneState, area: Square, seed: number, limit?: num
 
 /** One full automatic round on a fresh tx (not applied, so the zone stays as it was). */
 function benchRound(state: ZoneState, area: Square, seed: number) {
-  const rand = prng(seed);
+  const rand = seededRandom(seed);
   const ids: string[] = [];
   for (let i = 0; i < 2048; i++) {
     const pickup = area.point(rand);

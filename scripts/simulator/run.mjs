@@ -6,6 +6,7 @@ import { randomBytes } from "node:crypto";
 import { DEMO_ZONE } from "../seed-demo.mjs";
 import { mintToken } from "../token.mjs";
 import { pool } from "../pool.mjs";
+import { seededRandom } from "../seeded-random.mjs";
 import { ApiError, READ_BUDGET, TokenPool, WRITE_BUDGET, call, retryDelayMs } from "./api.mjs";
 import { SimDriver } from "./driver.mjs";
 import { diagonalKm, randomPointIn } from "./geo.mjs";
@@ -22,17 +23,6 @@ const DRIVER_TOKEN_TTL_SECONDS = 12 * 3600;
 /** A run-level failure that is the caller's mistake (unknown zone): exit code 2 like bad arguments. */
 export class SetupUsageError extends Error {}
 
-/** mulberry32: small, fast, seedable; the run's draws are reproducible from --seed. */
-function seededRandom(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const sleep = (ms, signal) =>
   new Promise((resolve) => {
