@@ -1,19 +1,12 @@
-import type { Availability } from "../contracts/statuses";
+import type { ZoneHealth } from "../contracts/board";
 import { Availability as AvailabilityEnum } from "../contracts/statuses";
 import { zeroCounts } from "./counts";
 import { isUnderWay } from "./delivery-status";
 import { LEVEL_KEYS } from "./escalation-ladder";
 import type { ZoneState } from "./zone-state";
 
-export interface ZoneLiveCounts {
-  driversByAvailability: Record<Availability, number>;
-  driversOnline: number;
-  pendingDeliveries: number;
-  activeDeliveries: number;
-  pendingOffers: number;
-  /** Waiting deliveries with an unassigned record, by escalation level ("0" … "3"). */
-  unassignedByLevel: Record<string, number>;
-}
+/** The counts' shape is the API's (contracts/board.ts `ZoneHealth`). */
+export type ZoneLiveCounts = ZoneHealth;
 
 /** Live counts shown with a zone; "online" means able to take or working on a job. */
 export function zoneLiveCounts(state: ZoneState): ZoneLiveCounts {

@@ -1,3 +1,4 @@
+import type { OfferView } from "../contracts/board";
 import type { DeliveryView, DriverDeliveryView } from "../contracts/deliveries";
 import type { DriverView } from "../contracts/drivers";
 import type { ZoneView } from "../contracts/zones";
@@ -106,7 +107,7 @@ export function driverOfferView(offer: OfferRecord) {
 }
 
 /** An offer as ops see it on the delivery: who got it and how it ended. */
-export function offerView(offer: OfferRecord) {
+export function offerView(offer: OfferRecord): OfferView {
   const { orgId: _org, zoneId: _zone, ...view } = offer;
   return view;
 }

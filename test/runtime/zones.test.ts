@@ -295,3 +295,23 @@ describe("PATCH /v2/admin/zones/:zoneId/settings", () => {
     await expectValidationError(await admin.patch("/admin/zones/not-a-zone/settings", { offerTimeoutSeconds: 60 }), "params.zoneId");
   });
 });
+
+describe("GET /v2/admin/zones/:zoneId/board", () => {
+  it("answers the zone's live working set: drivers, deliveries not ended, pending offers, counts (schema-checked by send)", async () => {
+    const o = await newOrg({ escalationSeconds: [86_400, 172_800, 259_200] });
+    const driver = await o.addDriver();
+    await driver.client.post(`/drivers/${driver.id}/availability/resume`);
+    const offered = await o.addDelivery();
+    const manual = await o.addDelivery({ dispatch: "manual" });
+    const res = await o.ops.get(`/admin/zones/${o.zone.id}/board`);
+    expect(res.status).toBe(200);
+    const board = await res.json<any>();
+    expect(board.zone.id).toBe(o.zone.id);
+    expect(board.drivers.map((d: any) => d.id)).toEqual([driver.id]);
+    expect(board.deliveries.map((d: any) => d.id).sort()).toEqual([offered.id, manual.id].sort());
+    expect(board.offers).toEqual([expect.objectContaining({ deliveryId: offered.id, driverId: driver.id, status: "PENDING" })]);
+    expect(board.health).toMatchObject({ pendingDeliveries: 2, pendingOffers: 1, driversOnline: 1 });
+    expect((await o.admin.get(`/admin/zones/${o.zone.id}/board`)).status).toBe(200);
+    expect((await driver.client.get(`/admin/zones/${o.zone.id}/board`)).status).toBe(403);
+  });
+});

@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import { z } from "zod";
+import { ZoneBoardView, ZoneHealth } from "../../contracts/board";
 import { CreateZoneBody, ZoneParams, ZoneSettings, ZoneSettingsPatch, ZoneView } from "../../contracts/zones";
 import type { ZoneConfig } from "../../domain/model";
 import type { AppEnv } from "../app-env";
@@ -34,13 +35,13 @@ export const zoneRoutes = new Hono<AppEnv>()
     const zones = await listZones(c.env.DB, c.get("caller").org);
     return c.json({ zones: zones.map(zoneView) });
   })
-  .get("/admin/zones/:zoneId", describe({ summary: "Read a zone with its live counts", tag: "Zones", answers: { 200: { description: "The zone and `health`" } } }), params(ZoneParams), allow("ops", "admin"), async (c) => {
+  .get("/admin/zones/:zoneId", describe({ summary: "Read a zone with its live counts", tag: "Zones", answers: { 200: { description: "The zone and `health`", schema: ZoneView.extend({ health: ZoneHealth }) } } }), params(ZoneParams), allow("ops", "admin"), async (c) => {
     const { org } = c.get("caller");
     const zone = await requireZone(c.env.DB, org, c.req.valid("param").zoneId);
     const health = unwrap(await zoneStub(c.env, org, zone.id).liveCounts(org));
     return c.json({ ...zoneView(zone), health });
   })
-  .get("/admin/zones/:zoneId/board", describe({ summary: "The zone's live board: drivers, deliveries not ended, pending offers", tag: "Zones", answers: { 200: { description: "`{ zone, health, drivers, deliveries, offers }`" } } }), params(ZoneParams), allow("ops", "admin"), async (c) => {
+  .get("/admin/zones/:zoneId/board", describe({ summary: "The zone's live board: drivers, deliveries not ended, pending offers", tag: "Zones", answers: { 200: { description: "`{ zone, health, drivers, deliveries, offers }`", schema: ZoneBoardView } } }), params(ZoneParams), allow("ops", "admin"), async (c) => {
     const caller = c.get("caller");
     const zone = await requireZone(c.env.DB, caller.org, c.req.valid("param").zoneId);
     const board = unwrap(await zoneStub(c.env, caller.org, zone.id).board(caller.org));
