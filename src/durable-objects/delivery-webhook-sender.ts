@@ -54,6 +54,8 @@ export class DeliveryWebhookSender {
   }
 
   requeue(subscriptionId: string, event: DeliveryEvent): void {
+    // An admin acts just before a retry (re-enabling the subscription, say): read them afresh.
+    this.subscriptions = null;
     this.options.store.requeueDeliverySend(subscriptionId, event, this.options.clock());
     this.loop.queued();
     this.options.rearm();

@@ -170,7 +170,14 @@ describe("delivery webhooks through the zone", () => {
     expect(deadLetters.map((l: any) => [l.eventType, l.lastError, l.payload.data.deliveryId])).toEqual([["delivery.created", "subscription disabled", d.id]]);
     await expectError(await o.admin.post(`${BASE}/${id}/dead-letters/${deadLetters[0].id}/retry`), 409);
 
-    expect(await ok(o.admin.patch(`${BASE}/${id}`, { enabled: true }))).toMatchObject({ enabled: true, disabledReason: null, consecutiveFailures: 0 });
+    // Fixed and re-enabled, its dead letter is sent at once (the zone does not go by a stale copy).
+    const name = `dw-${crypto.randomUUID()}`;
+    const fixed = await ok(o.admin.patch(`${BASE}/${id}`, { enabled: true, url: `${env.WEBHOOK_RECEIVER_URL}/hooks/${name}` }));
+    expect(fixed).toMatchObject({ enabled: true, disabledReason: null, consecutiveFailures: 0 });
+    await ok(o.admin.post(`${BASE}/${id}/dead-letters/${deadLetters[0].id}/retry`));
+    await sendRounds(o, 2);
+    const log = await receiverLog(name);
+    expect(log.map((r) => [r.headers["x-dispatch-delivery"], r.signatureValid])).toEqual([[deadLetters[0].id, true]]);
   });
 
   it("a slow receiver delays no decision", async () => {
