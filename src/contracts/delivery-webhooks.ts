@@ -40,7 +40,11 @@ export const DeliveryEvent = z.object({
 export type DeliveryEvent = z.infer<typeof DeliveryEvent>;
 
 const Secret = z.string().min(16).max(256);
-const EventFilter = z.array(DeliveryEventType).min(1).max(DeliveryEventType.options.length);
+const EventFilter = z
+  .array(DeliveryEventType)
+  .min(1)
+  .max(DeliveryEventType.options.length)
+  .refine((events) => new Set(events).size === events.length, { message: "must not name an event twice" });
 
 export const SubscriptionCreate = z.strictObject({
   url: webhookUrl(false),

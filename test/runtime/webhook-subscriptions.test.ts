@@ -79,6 +79,7 @@ describe("delivery webhook subscriptions", () => {
       [{ url: HOOK, secret: "short" }, "body.secret"],
       [{ url: HOOK, secret: SECRET, events: [] }, "body.events"],
       [{ url: HOOK, secret: SECRET, events: ["delivery.teleported"] }, "body.events.0"],
+      [{ url: HOOK, secret: SECRET, events: ["delivery.created", "delivery.created"] }, "body.events"],
       [{ url: HOOK, secret: SECRET, enabled: "yes" }, "body.enabled"],
       [{ url: HOOK, secret: SECRET, secretSet: true }, "body.secretSet"],
     ];
