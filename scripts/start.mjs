@@ -42,6 +42,8 @@ const BASE_URL = `http://${HOST}:${PORT}`;
 const STATE_DIR = path.resolve(ROOT, process.env.DISPATCH_STATE_DIR || path.join(".wrangler", "state"));
 const READY_TIMEOUT_MS = 1000 * Number(process.env.DISPATCH_READY_TIMEOUT_SECONDS || 120);
 const SEED = !["0", "false", "no"].includes(String(process.env.DISPATCH_SEED ?? "").toLowerCase());
+/** Delivery webhook policy vars a test may set as DISPATCH_<name> (relaxed environments only). */
+const DELIVERY_WEBHOOK_VARS = ["DELIVERY_WEBHOOK_RETRY_BASE_MS", "DELIVERY_WEBHOOK_MAX_ATTEMPTS", "DELIVERY_WEBHOOK_DISABLE_AFTER"];
 
 // wrangler / miniflare need Node >= 22.12. `npm start` already puts the project's Node 22
 // (the `node` devDependency) first on PATH; this also covers `node scripts/start.mjs` on Node 20.
@@ -166,6 +168,9 @@ run(
     ...(process.env.DISPATCH_FAULT_D1_WRITE_FAILURE_RATE
       ? ["--var", `FAULT_D1_WRITE_FAILURE_RATE:${process.env.DISPATCH_FAULT_D1_WRITE_FAILURE_RATE}`]
       : []),
+    // Test-only: the delivery webhooks' end-to-end test shortens their backoff and failure limit
+    // (src/domain/delivery-webhook-policy.ts; honoured only in development and test).
+    ...DELIVERY_WEBHOOK_VARS.flatMap((name) => (process.env[`DISPATCH_${name}`] ? ["--var", `${name}:${process.env[`DISPATCH_${name}`]}`] : [])),
   ],
   {
     onExit(result) {

@@ -3,8 +3,8 @@ import { webhookTargetProblem } from "../domain/webhook-target";
 import { Uuid } from "./common";
 import { ListLimit } from "./escalation";
 
-/** A webhook URL the sender would POST to, judged as in production or outside it. */
-const webhookUrl = (production: boolean) =>
+/** A webhook URL a sender would POST to (ops webhook, delivery subscriptions), judged as in production or outside it. */
+export const webhookUrl = (production: boolean) =>
   z
     .string()
     .max(2048)

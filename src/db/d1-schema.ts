@@ -170,3 +170,42 @@ export const webhookDeadLetters = sqliteTable(
   },
   (t) => [index("dead_letters_org").on(t.orgId, t.failedAt)],
 );
+
+/** The order service's delivery webhooks (at most 10 per org); read by the zones when they send. */
+export const deliveryWebhookSubscriptions = sqliteTable(
+  "delivery_webhook_subscriptions",
+  {
+    id: text("id").primaryKey(),
+    orgId: text("org_id").notNull(),
+    url: text("url").notNull(),
+    secret: text("secret").notNull(),
+    events: text("events", { mode: "json" }).$type<string[]>().notNull(),
+    enabled: integer("enabled", { mode: "boolean" }).notNull(),
+    disabledReason: text("disabled_reason"),
+    /** Failed sends since the last success, counted by every zone of the org. */
+    consecutiveFailures: integer("consecutive_failures").notNull().default(0),
+    createdAt: text("created_at").notNull(),
+    updatedAt: text("updated_at").notNull(),
+  },
+  (t) => [index("delivery_subscriptions_org").on(t.orgId, t.createdAt)],
+);
+
+/** Delivery events a subscription's receiver refused every attempt; retryable per subscription. */
+export const deliveryWebhookDeadLetters = sqliteTable(
+  "delivery_webhook_dead_letters",
+  {
+    subscriptionId: text("subscription_id").notNull(),
+    /** The event's id (the same for every subscription it went to). */
+    eventId: text("event_id").notNull(),
+    orgId: text("org_id").notNull(),
+    zoneId: text("zone_id").notNull(),
+    deliveryId: text("delivery_id").notNull(),
+    eventType: text("event_type").notNull(),
+    payload: text("payload", { mode: "json" }).notNull(),
+    attempts: integer("attempts").notNull(),
+    lastError: text("last_error").notNull(),
+    firstAttemptAt: text("first_attempt_at").notNull(),
+    failedAt: text("failed_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.subscriptionId, t.eventId] }), index("delivery_dead_letters_sub").on(t.subscriptionId, t.failedAt)],
+);

@@ -3,7 +3,7 @@
  * JSON: the object loads them into memory once and every change rewrites the changed rows in
  * one transaction, so columns exist only where SQL must look inside (keys, due times).
  */
-import { index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 export const zoneConfig = sqliteTable("zone_config", {
   id: text("id").primaryKey(),
@@ -124,4 +124,39 @@ export const webhookQueue = sqliteTable(
     lastError: text("last_error"),
   },
   (t) => [index("webhook_queue_due").on(t.nextAttemptAt)],
+);
+
+/**
+ * Delivery events written with the change that caused them, waiting to be handed to the org's
+ * subscriptions (fan-out reads the subscriptions from D1, so it cannot happen in the commit).
+ */
+export const deliveryEvents = sqliteTable("delivery_events", {
+  seq: integer("seq").primaryKey({ autoIncrement: true }),
+  id: text("id").notNull(),
+  payload: text("payload", { mode: "json" }).notNull(),
+});
+
+/**
+ * One event for one subscription, waiting to be sent (or retried). `seq` follows the events'
+ * order: only the lowest seq of a (subscription, delivery) pair is ever sent, so a delivery's
+ * events reach each receiver in order.
+ */
+export const deliverySends = sqliteTable(
+  "delivery_sends",
+  {
+    seq: integer("seq").primaryKey({ autoIncrement: true }),
+    eventId: text("event_id").notNull(),
+    subscriptionId: text("subscription_id").notNull(),
+    deliveryId: text("delivery_id").notNull(),
+    payload: text("payload", { mode: "json" }).notNull(),
+    attempts: integer("attempts").notNull(),
+    nextAttemptAt: integer("next_attempt_at").notNull(),
+    firstAttemptAt: integer("first_attempt_at"),
+    lastError: text("last_error"),
+  },
+  (t) => [
+    uniqueIndex("delivery_sends_event").on(t.subscriptionId, t.eventId),
+    index("delivery_sends_chain").on(t.subscriptionId, t.deliveryId, t.seq),
+    index("delivery_sends_due").on(t.nextAttemptAt),
+  ],
 );

@@ -1,6 +1,7 @@
 /*
- * Retry rules of what a zone sends out of itself: its outbox to D1, and ops notices to the org's
- * webhook. Both wait twice as long after each failure, up to a cap.
+ * Retry rules of what a zone sends out of itself: its outbox to D1, ops notices to the org's
+ * webhook and delivery events to the org's subscriptions. All wait twice as long after each
+ * failure, up to a cap.
  */
 
 /** `baseMs` after the first failure, twice that after the second, and so on, at most `capMs`. */
@@ -16,12 +17,22 @@ export function flushRetryDelayMs(failedAttempts: number): number {
 /** An ops webhook notice is tried this many times before it goes to the dead letters. */
 export const WEBHOOK_MAX_ATTEMPTS = 8;
 
+/** How a webhook send is retried: tries before the dead letters, and the doubling wait between. */
+export interface WebhookRetryRules {
+  maxAttempts: number;
+  baseMs: number;
+  capMs: number;
+}
+
 /**
- * Wait before the next try of an ops webhook notice: doubling from 5 s (5, 10, 20 … 320 s), so
- * the 8 tries span about 10 minutes of a receiver being down before a notice is dead-lettered.
+ * The ops webhook's rules: doubling from 5 s (5, 10, 20 … 320 s), so the 8 tries span about 10
+ * minutes of a receiver being down before a notice is dead-lettered.
  */
+export const OPS_WEBHOOK_RETRY: WebhookRetryRules = { maxAttempts: WEBHOOK_MAX_ATTEMPTS, baseMs: 5000, capMs: 600_000 };
+
+/** Wait before the next try of an ops webhook notice (OPS_WEBHOOK_RETRY). */
 export function webhookRetryDelayMs(failedAttempts: number): number {
-  return doublingDelayMs(failedAttempts, 5000, 600_000);
+  return doublingDelayMs(failedAttempts, OPS_WEBHOOK_RETRY.baseMs, OPS_WEBHOOK_RETRY.capMs);
 }
 
 export interface WebhookFailure {
@@ -34,18 +45,19 @@ export interface WebhookFailure {
   deadLetter: boolean;
 }
 
-/** Where a notice stands after one more failed send at `now`. */
+/** Where a notice (or a delivery event, under its subscription's rules) stands after one more failed send at `now`. */
 export function failedWebhookAttempt(
   queued: { attempts: number; firstAttemptAt: number | null },
   error: string,
   now: number,
+  rules: WebhookRetryRules = OPS_WEBHOOK_RETRY,
 ): WebhookFailure {
   const attempts = queued.attempts + 1;
   return {
     attempts,
     lastError: error,
     firstAttemptAt: queued.firstAttemptAt ?? now,
-    nextAttemptAt: now + webhookRetryDelayMs(attempts),
-    deadLetter: attempts >= WEBHOOK_MAX_ATTEMPTS,
+    nextAttemptAt: now + doublingDelayMs(attempts, rules.baseMs, rules.capMs),
+    deadLetter: attempts >= rules.maxAttempts,
   };
 }

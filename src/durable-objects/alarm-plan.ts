@@ -1,6 +1,6 @@
 /*
  * The zone has one alarm for everything it waits for: its timers (offer expiry, break ends,
- * liveness, escalation), the next outbox flush and the next ops webhook send.
+ * liveness, escalation), the next outbox flush and the next webhook sends (ops notices, delivery events).
  */
 
 export interface AlarmWants {

@@ -3,7 +3,7 @@ import { drizzle } from "drizzle-orm/d1";
 import { orgSettings, webhookDeadLetters } from "../db/d1-schema";
 import { hmacSha256, toHex } from "../domain/hex";
 import type { OpsNotification } from "../domain/model";
-import { webhookTargetProblem } from "../domain/webhook-target";
+import { postSigned } from "./webhook-post";
 
 /*
  * Sending ops notices to the org's webhook (API.md "Escalation and audit"): the JSON body is
@@ -14,9 +14,6 @@ export interface WebhookTarget {
   url: string;
   secret: string;
 }
-
-/** A send gives up after this long, so a hanging receiver costs one slot, not the zone's time. */
-const SEND_TIMEOUT_MS = 5000;
 
 /** The org's webhook, or null when it has none (its notices are then dropped). */
 export async function readWebhookTarget(db: D1Database, orgId: string): Promise<WebhookTarget | null> {
@@ -30,28 +27,13 @@ async function signatureOf(secret: string, body: string): Promise<string> {
 
 /** POSTs one notice; answers null on a 2xx, else why it failed. */
 export async function postNotice(target: WebhookTarget, notice: OpsNotification, production: boolean): Promise<string | null> {
-  const refused = webhookTargetProblem(target.url, { production });
-  if (refused) return `target refused: ${refused}`;
   const body = JSON.stringify(notice);
-  try {
-    const response = await fetch(target.url, {
-      method: "POST",
-      body,
-      redirect: "manual",
-      signal: AbortSignal.timeout(SEND_TIMEOUT_MS),
-      headers: {
-        "Content-Type": "application/json",
-        "User-Agent": "dispatch-v2-webhook",
-        "X-Dispatch-Event": notice.type,
-        "X-Dispatch-Delivery": notice.id,
-        "X-Dispatch-Signature": await signatureOf(target.secret, body),
-      },
-    });
-    await response.body?.cancel();
-    return response.ok ? null : `HTTP ${response.status}`;
-  } catch (error) {
-    return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-  }
+  const headers = {
+    "X-Dispatch-Event": notice.type,
+    "X-Dispatch-Delivery": notice.id,
+    "X-Dispatch-Signature": await signatureOf(target.secret, body),
+  };
+  return (await postSigned(target.url, body, headers, production)).error;
 }
 
 export interface DeadLetter {

@@ -1,6 +1,7 @@
 import type { OpsNotification } from "../domain/model";
 import { failedWebhookAttempt, webhookRetryDelayMs } from "../domain/outbox-retry";
 import { postNotice, readWebhookTarget, writeDeadLetter } from "./ops-webhook";
+import { SendLoop } from "./send-loop";
 import type { ZoneStore } from "./zone-store";
 
 /** Ops webhook notices sent (concurrently) per run. */
@@ -18,56 +19,45 @@ export interface WebhookSenderOptions {
 }
 
 /**
- * Sends the zone's queued ops notices to the org's webhook beside the zone's work: a run is
- * started by the alarm and never awaited by a decision, so a slow receiver delays nothing.
+ * Sends the zone's queued ops notices to the org's webhook beside the zone's work (send-loop.ts).
  * Failures are retried with backoff and end in the dead letters.
  */
 export class WebhookSender {
-  private nextAt: number | null;
-  private running: Promise<void> | null = null;
+  private readonly loop: SendLoop;
 
   constructor(private readonly options: WebhookSenderOptions) {
-    this.nextAt = options.store.nextWebhookAt();
+    this.loop = new SendLoop({
+      name: "ops webhook",
+      runOnce: () => this.sendBatch(),
+      nextDueAt: () => options.store.nextWebhookAt(),
+      retryAfterMs: () => webhookRetryDelayMs(1),
+      clock: options.clock,
+      rearm: options.rearm,
+    });
   }
 
-  /** When the next send is due; null while a run is out (its end re-arms) or nothing is queued. */
   get dueAt(): number | null {
-    return this.running ? null : this.nextAt;
+    return this.loop.dueAt;
   }
 
   /** Notices were queued now (by a decision, or a dead letter put back). */
   queued(): void {
-    this.nextAt = Math.min(this.nextAt ?? Number.POSITIVE_INFINITY, this.options.clock());
+    this.loop.queued();
   }
 
   requeue(notice: OpsNotification): void {
     this.options.store.enqueueWebhook(notice, this.options.clock());
-    this.queued();
+    this.loop.queued();
     this.options.rearm();
   }
 
   isDue(now: number): boolean {
-    return this.nextAt !== null && this.nextAt <= now;
+    return this.loop.isDue(now);
   }
 
   /** Sends the notices that are due (the alarm starts this; tests await it). */
-  async deliver(): Promise<void> {
-    this.running ??= this.sendDue().finally(() => {
-      this.running = null;
-      this.options.rearm();
-    });
-    await this.running;
-  }
-
-  private async sendDue(): Promise<void> {
-    try {
-      await this.sendBatch();
-      this.nextAt = this.options.store.nextWebhookAt();
-    } catch (error) {
-      // D1 (the org's settings) unreachable: the notices wait for the next try.
-      console.warn("ops webhook run failed", String(error));
-      this.nextAt = this.options.clock() + webhookRetryDelayMs(1);
-    }
+  deliver(): Promise<void> {
+    return this.loop.deliver();
   }
 
   private async sendBatch(): Promise<void> {

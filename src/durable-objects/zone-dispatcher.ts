@@ -1,6 +1,9 @@
 import { DurableObject } from "cloudflare:workers";
 import type { OfferStatus } from "../contracts/offers";
+import type { DeliveryEvent } from "../contracts/delivery-webhooks";
 import { audience } from "../domain/audiences";
+import { deliveryEventsOf } from "../domain/delivery-events";
+import { type DeliveryWebhookPolicy, deliveryWebhookPolicy } from "../domain/delivery-webhook-policy";
 import { customerView } from "../domain/delivery-tracking";
 import { isRelaxedEnvironment } from "../domain/environment";
 import { notFound } from "../domain/errors";
@@ -21,6 +24,7 @@ import { type ZoneLiveCounts, zoneLiveCounts } from "../domain/zone-health";
 import type { ZoneState } from "../domain/zone-state";
 import { ZoneTx } from "../domain/zone-tx";
 import { nextAlarmAt } from "./alarm-plan";
+import { DeliveryWebhookSender } from "./delivery-webhook-sender";
 import { EventStream } from "./event-stream";
 import { OutboxFlusher } from "./outbox-flusher";
 import { WebhookSender } from "./webhook-sender";
@@ -66,6 +70,7 @@ export class ZoneDispatcher extends DurableObject<ZoneEnv> {
   private readonly sockets: ZoneSockets;
   private flusher!: OutboxFlusher;
   private webhooks!: WebhookSender;
+  private deliveryWebhooks!: DeliveryWebhookSender;
   private state!: ZoneState;
   private alarmAt: number | null = null;
   /** Where the outbox goes; tests swap it for a failing D1 to prove nothing is lost. */
@@ -76,6 +81,8 @@ export class ZoneDispatcher extends DurableObject<ZoneEnv> {
    * never assigns it.
    */
   clock: () => number = () => Date.now();
+  /** Retries and failure limit of delivery webhooks; tests shorten them (read at each send run). */
+  deliveryWebhookPolicy: DeliveryWebhookPolicy;
   /** Test seam: sees every committed change set (tests compare the paths into the registry). */
   onCommit: ((changes: ZoneChanges) => void) | null = null;
 
@@ -84,6 +91,7 @@ export class ZoneDispatcher extends DurableObject<ZoneEnv> {
     this.store = new ZoneStore(ctx.storage);
     this.stream = new EventStream(this.store);
     this.outboxTarget = env.DB;
+    this.deliveryWebhookPolicy = deliveryWebhookPolicy(env.ENVIRONMENT, env);
     this.sockets = new ZoneSockets(ctx, {
       orgId: () => this.state.zone?.orgId ?? null,
       eventsSince: (key, since) => this.store.eventsSince(key, since),
@@ -95,14 +103,16 @@ export class ZoneDispatcher extends DurableObject<ZoneEnv> {
       const rearm = () => this.rearm();
       const faultRate = d1WriteFailureRate(env.ENVIRONMENT, env.FAULT_D1_WRITE_FAILURE_RATE);
       this.flusher = new OutboxFlusher(this.store, () => this.outboxTarget, () => this.clock(), rearm, faultRate);
-      this.webhooks = new WebhookSender({
+      const sending = {
         store: this.store,
         db: env.DB,
         orgId: () => this.state.zone?.orgId ?? null,
         production: !isRelaxedEnvironment(env.ENVIRONMENT),
         clock: () => this.clock(),
         rearm,
-      });
+      };
+      this.webhooks = new WebhookSender(sending);
+      this.deliveryWebhooks = new DeliveryWebhookSender({ ...sending, policy: () => this.deliveryWebhookPolicy });
       this.alarmAt = await ctx.storage.getAlarm();
       this.rearm();
     });
@@ -144,6 +154,16 @@ export class ZoneDispatcher extends DurableObject<ZoneEnv> {
       this.requireOrg(orgId);
       if (notice.orgId !== orgId || notice.zoneId !== this.state.zone?.id) throw notFound("Dead letter not found");
       this.webhooks.requeue(notice);
+      return { queued: true as const };
+    });
+  }
+
+  /** Puts a dead-lettered delivery event back in its subscription's queue, for a fresh round of attempts. */
+  async requeueDeliveryEvent(orgId: string, subscriptionId: string, event: DeliveryEvent): Promise<ZoneResult<{ queued: true }>> {
+    return toZoneResult(() => {
+      this.requireOrg(orgId);
+      if (event.data.zoneId !== this.state.zone?.id) throw notFound("Dead letter not found");
+      this.deliveryWebhooks.requeue(subscriptionId, event);
       return { queued: true as const };
     });
   }
@@ -238,6 +258,7 @@ export class ZoneDispatcher extends DurableObject<ZoneEnv> {
     this.store.pruneEvents(this.clock() - EVENT_RETENTION_MS);
     // Webhook sends run beside the zone's work: a slow or failing receiver delays nothing.
     if (this.webhooks.isDue(this.clock())) void this.webhooks.deliver();
+    if (this.deliveryWebhooks.isDue(this.clock())) void this.deliveryWebhooks.deliver();
     if (this.flusher.dueAt !== null && this.flusher.dueAt <= this.clock()) await this.flusher.flush();
     this.rearm();
   }
@@ -250,6 +271,11 @@ export class ZoneDispatcher extends DurableObject<ZoneEnv> {
   /** Sends the ops webhook notices that are due (the alarm starts this; tests await it). */
   async deliverWebhooks(): Promise<void> {
     await this.webhooks.deliver();
+  }
+
+  /** Sends the delivery events that are due (the alarm starts this; tests await it). */
+  async deliverDeliveryWebhooks(): Promise<void> {
+    await this.deliveryWebhooks.deliver();
   }
 
   // ── plumbing ────────────────────────────────────────────────────────────────────────────
@@ -284,21 +310,23 @@ export class ZoneDispatcher extends DurableObject<ZoneEnv> {
    */
   private commit(changes: ZoneChanges): void {
     const rows = this.stream.sequence(changes.events, this.clock());
-    this.store.commit(changes, rows);
+    const deliveryEvents = deliveryEventsOf(changes);
+    this.store.commit(changes, rows, deliveryEvents);
     this.state.apply(changes);
     this.onCommit?.(changes);
     this.stream.committed(rows);
     this.sockets.push(rows);
     if (changes.notifications.length > 0) this.webhooks.queued();
+    if (deliveryEvents.length > 0) this.deliveryWebhooks.queued();
     const outboxGrew = changes.audit.length > 0 || changes.history.length > 0 || changes.unassigned.size > 0 || changes.tickets.length > 0;
     if (outboxGrew) this.flusher.rowsAdded();
     this.rearm();
   }
 
-  /** Keeps the one alarm at the earliest of every timer, the next flush and the next webhook send. */
+  /** Keeps the one alarm at the earliest of every timer, the next flush and the next webhook sends. */
   private rearm(): void {
     const at = nextAlarmAt({
-      dueTimes: [this.state.nextDueAt(), this.flusher.dueAt, this.webhooks.dueAt],
+      dueTimes: [this.state.nextDueAt(), this.flusher.dueAt, this.webhooks.dueAt, this.deliveryWebhooks.dueAt],
       standing: this.alarmAt,
       now: this.clock(),
     });

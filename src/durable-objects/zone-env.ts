@@ -1,5 +1,7 @@
+import type { DeliveryWebhookPolicyVars } from "../domain/delivery-webhook-policy";
+
 /** The bindings a zone's Durable Object reads (a subset of the Worker's `Env`, src/worker/env.ts). */
-export interface ZoneEnv {
+export interface ZoneEnv extends DeliveryWebhookPolicyVars {
   DB: D1Database;
   ENVIRONMENT?: string;
   /** Test-only: share of outbox writes to D1 to fail (0–1); ignored unless ENVIRONMENT is relaxed. */

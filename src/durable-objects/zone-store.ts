@@ -28,6 +28,7 @@ import type {
 import type { ZoneArchive, ZoneState } from "../domain/zone-state";
 import { rebuildZoneState } from "../domain/zone-reload";
 import type { ZoneChanges } from "../domain/zone-changes";
+import type { DeliveryEvent } from "../contracts/delivery-webhooks";
 
 interface OutboxPayloads {
   audit: AuditEntry;
@@ -66,6 +67,13 @@ const UPSERT = {
 const ENQUEUE_WEBHOOK =
   "INSERT INTO webhook_queue (id, payload, attempts, next_attempt_at) VALUES (?, ?, 0, ?) " +
   "ON CONFLICT(id) DO UPDATE SET attempts = 0, next_attempt_at = excluded.next_attempt_at, first_attempt_at = NULL, last_error = NULL";
+/** Queues one delivery event for one subscription; a dead letter sent again gets a fresh round at the chain's end. */
+const ENQUEUE_DELIVERY_SEND =
+  "INSERT INTO delivery_sends (event_id, subscription_id, delivery_id, payload, attempts, next_attempt_at) VALUES (?, ?, ?, ?, 0, ?) " +
+  "ON CONFLICT(subscription_id, event_id) DO UPDATE SET attempts = 0, next_attempt_at = excluded.next_attempt_at, first_attempt_at = NULL, last_error = NULL";
+/** The sends at the head of their (subscription, delivery) chain: no earlier event of the pair is still waiting. */
+const CHAIN_HEAD =
+  "NOT EXISTS (SELECT 1 FROM delivery_sends e WHERE e.subscription_id = s.subscription_id AND e.delivery_id = s.delivery_id AND e.seq < s.seq)";
 /** At most this many events are kept per audience for replay. */
 const EVENTS_PER_AUDIENCE = 1000;
 
@@ -76,6 +84,7 @@ interface RowsInsert {
   columns: number;
 }
 const INSERT_OUTBOX: RowsInsert = { head: "INSERT INTO outbox (kind, ref, payload) VALUES ", row: "(?, ?, ?)", columns: 3 };
+const INSERT_DELIVERY_EVENT: RowsInsert = { head: "INSERT INTO delivery_events (id, payload) VALUES ", row: "(?, ?)", columns: 2 };
 const INSERT_EVENT: RowsInsert = {
   head: "INSERT INTO events (audience, seq, created_at, payload) VALUES ",
   row: "(?, ?, ?, ?)",
@@ -122,6 +131,15 @@ function hasDurableWork(c: ZoneChanges): boolean {
   if (c.tickets.length || c.notifications.length) return true;
   for (const write of c.drivers.values()) if (write.durable) return true;
   return false;
+}
+
+/** One delivery event waiting for one subscription. */
+export interface DeliverySendRow {
+  seq: number;
+  subscriptionId: string;
+  payload: DeliveryEvent;
+  attempts: number;
+  firstAttemptAt: number | null;
 }
 
 export interface FlushSchedule {
@@ -225,7 +243,7 @@ export class ZoneStore implements ZoneArchive {
    * the hot path of every decision, so it runs fixed SQL strings (prepared once by the runtime)
    * rather than building each statement with drizzle; the tables are those of zone-schema.ts.
    */
-  commit(changes: ZoneChanges, stream: StreamRow[] = []): void {
+  commit(changes: ZoneChanges, stream: StreamRow[] = [], deliveryEvents: DeliveryEvent[] = []): void {
     if (!hasDurableWork(changes) && stream.length === 0) return;
     const sql = this.storage.sql;
     const json = JSON.stringify;
@@ -255,6 +273,7 @@ export class ZoneStore implements ZoneArchive {
         ...changes.tickets.map((t) => ["ticket", t.deliveryId, json(t)]),
       ]);
       for (const n of changes.notifications) sql.exec(ENQUEUE_WEBHOOK, n.id, json(n), Date.parse(n.occurredAt));
+      insertRows(sql, INSERT_DELIVERY_EVENT, deliveryEvents.map((e) => [e.id, json(e)]));
       // The events are the streams' seq counters too (see lastSeq), so no counter row is written.
       insertRows(sql, INSERT_EVENT, stream.map((e) => [e.audience, e.seq, e.createdAt, e.payload]));
       for (const e of stream) {
@@ -346,6 +365,77 @@ export class ZoneStore implements ZoneArchive {
 
   webhookFailed(id: string, failure: Omit<WebhookFailure, "deadLetter">): void {
     this.db.update(schema.webhookQueue).set(failure).where(eq(schema.webhookQueue.id, id)).run();
+  }
+
+  // ── the delivery webhooks' queue ────────────────────────────────────────────────────────
+
+  /** Events committed but not yet handed to the subscriptions, oldest first. */
+  pendingDeliveryEvents(limit: number): { seq: number; event: DeliveryEvent }[] {
+    return this.db
+      .select()
+      .from(schema.deliveryEvents)
+      .orderBy(asc(schema.deliveryEvents.seq))
+      .limit(limit)
+      .all()
+      .map((row) => ({ seq: row.seq, event: row.payload as DeliveryEvent }));
+  }
+
+  /**
+   * Hands events to the subscriptions `subscribersOf` names, in one transaction: each event
+   * becomes one send per subscription (in event order) and leaves the fan-out queue.
+   */
+  fanOutDeliveryEvents(rows: { seq: number; event: DeliveryEvent }[], subscribersOf: (event: DeliveryEvent) => string[], now: number): void {
+    const last = rows.at(-1);
+    if (!last) return;
+    this.storage.transactionSync(() => {
+      for (const { event } of rows) {
+        for (const id of subscribersOf(event)) this.storage.sql.exec(ENQUEUE_DELIVERY_SEND, event.id, id, event.data.deliveryId, JSON.stringify(event), now);
+      }
+      this.storage.sql.exec("DELETE FROM delivery_events WHERE seq <= ?", last.seq);
+    });
+  }
+
+  /** A dead letter sent again: a fresh round of attempts, after whatever the chain already holds. */
+  requeueDeliverySend(subscriptionId: string, event: DeliveryEvent, now: number): void {
+    this.storage.transactionSync(() => {
+      this.storage.sql.exec("DELETE FROM delivery_sends WHERE subscription_id = ? AND event_id = ?", subscriptionId, event.id);
+      this.storage.sql.exec(ENQUEUE_DELIVERY_SEND, event.id, subscriptionId, event.data.deliveryId, JSON.stringify(event), now);
+    });
+  }
+
+  /** Sends due now, each the earliest waiting event of its (subscription, delivery) pair. */
+  dueDeliverySends(now: number, limit: number): DeliverySendRow[] {
+    return this.storage.sql
+      .exec<{ seq: number; subscription_id: string; payload: string; attempts: number; first_attempt_at: number | null }>(
+        `SELECT seq, subscription_id, payload, attempts, first_attempt_at FROM delivery_sends s WHERE next_attempt_at <= ? AND ${CHAIN_HEAD} ORDER BY next_attempt_at, seq LIMIT ?`,
+        now,
+        limit,
+      )
+      .toArray()
+      .map((row) => ({
+        seq: row.seq,
+        subscriptionId: row.subscription_id,
+        payload: JSON.parse(row.payload) as DeliveryEvent,
+        attempts: row.attempts,
+        firstAttemptAt: row.first_attempt_at,
+      }));
+  }
+
+  /**
+   * When the next delivery send is due: now while events wait for fan-out, else the earliest
+   * chain head (a send behind its chain's head waits for it, however old its own time).
+   */
+  nextDeliverySendAt(now: number): number | null {
+    if (this.storage.sql.exec("SELECT 1 FROM delivery_events LIMIT 1").toArray().length > 0) return now;
+    return this.storage.sql.exec<{ at: number | null }>(`SELECT min(next_attempt_at) AS at FROM delivery_sends s WHERE ${CHAIN_HEAD}`).one().at;
+  }
+
+  deliverySendDone(seq: number): void {
+    this.db.delete(schema.deliverySends).where(eq(schema.deliverySends.seq, seq)).run();
+  }
+
+  deliverySendFailed(seq: number, failure: Omit<WebhookFailure, "deadLetter">): void {
+    this.db.update(schema.deliverySends).set(failure).where(eq(schema.deliverySends.seq, seq)).run();
   }
 
   flushSchedule(): FlushSchedule {

@@ -14,6 +14,7 @@ export interface Client {
   post(path: string, body?: unknown, headers?: Record<string, string>): Promise<Response>;
   patch(path: string, body: unknown): Promise<Response>;
   put(path: string, body: unknown): Promise<Response>;
+  delete(path: string): Promise<Response>;
 }
 
 /** A request to the API (`/v2` + `path`) with whatever Authorization header, or none, a test wants. */
@@ -56,6 +57,7 @@ export async function client(role: Role, org: string, sub: string = crypto.rando
     post: (path, body, headers) => as("POST", path, body, headers),
     patch: (path, body) => as("PATCH", path, body),
     put: (path, body) => as("PUT", path, body),
+    delete: (path) => as("DELETE", path),
   };
 }
 

@@ -1,9 +1,11 @@
 /**
- * A real HTTP receiver for the ops webhook, run in Node by vitest.config.ts while the runtime
+ * A real HTTP receiver for the ops webhook and the delivery webhooks, run in Node by vitest.config.ts while the runtime
  * tests run in workerd: zone objects POST to it over the loopback network, it checks each
- * signature itself (node:crypto) and records what it got.
+ * signature itself (node:crypto: `sha256=<hex>` of the ops webhook, `t=<s>,v1=<hex>` of the
+ * delivery webhooks) and records what it got.
  *
  *   POST /hooks/<name>?fail=N   answers 500 to the first N requests of <name>, then 204
+ *        …&delayMs=M            answers only after M ms (a slow receiver)
  *   GET  /log/<name>            what <name> received: [{ headers, body, signatureValid }]
  */
 import { createHmac, timingSafeEqual } from "node:crypto";
@@ -20,8 +22,14 @@ interface Received {
 }
 
 function signatureValid(body: string, header: string | string[] | undefined): boolean {
-  const expected = Buffer.from(`sha256=${createHmac("sha256", RECEIVER_SECRET).update(body).digest("hex")}`);
-  const given = Buffer.from(typeof header === "string" ? header : "");
+  const text = typeof header === "string" ? header : "";
+  const t = /^t=(\d+),v1=/.exec(text)?.[1];
+  const expected = Buffer.from(
+    t === undefined
+      ? `sha256=${createHmac("sha256", RECEIVER_SECRET).update(body).digest("hex")}`
+      : `t=${t},v1=${createHmac("sha256", RECEIVER_SECRET).update(`${t}.${body}`).digest("hex")}`,
+  );
+  const given = Buffer.from(text);
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
@@ -50,6 +58,8 @@ export async function startWebhookReceiver(): Promise<string> {
     received.push({ headers: req.headers, body, signatureValid: signatureValid(body, req.headers["x-dispatch-signature"]) });
     log.set(name, received);
     const failFirst = Number(url.searchParams.get("fail") ?? 0);
+    const delayMs = Number(url.searchParams.get("delayMs") ?? 0);
+    if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
     res.writeHead(received.length <= failFirst ? 500 : 204).end();
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));

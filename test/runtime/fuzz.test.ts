@@ -1,4 +1,4 @@
-import { exports } from "cloudflare:workers";
+import { env, exports } from "cloudflare:workers";
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ErrorBody } from "../../src/contracts/errors";
@@ -28,6 +28,7 @@ interface Seed {
   deliveryIds: string[];
   offerIds: string[];
   recordIds: string[];
+  subscriptionIds: string[];
   orderIds: string[];
   trackingTokens: string[];
   /** Authorization headers of the org's callers (each role) and of a stranger org's admin. */
@@ -45,6 +46,7 @@ const PARAM_POOL: Record<string, IdPool> = {
   deliveryId: "deliveryIds",
   offerId: "offerIds",
   orderId: "orderIds",
+  deadLetterId: "recordIds",
 };
 
 interface FuzzRoute {
@@ -58,6 +60,8 @@ interface FuzzRoute {
 }
 
 const point = { lat: 12.96, lon: 77.61 };
+/** Subscriptions the fuzz makes point at the local test receiver, so their sends stay on the machine. */
+const receiverHook = `${env.WEBHOOK_RECEIVER_URL}/hooks/fuzz`;
 const square = { type: "Polygon", coordinates: [[[77.5, 12.9], [77.7, 12.9], [77.7, 13], [77.5, 13], [77.5, 12.9]]] };
 
 /** Every route of the API (relative to /v2, except health); a route missing here fails the coverage test. */
@@ -115,6 +119,14 @@ const FUZZED: FuzzRoute[] = [
   { method: "PATCH", path: "/v2/admin/settings", body: () => ({ opsWebhookUrl: "https://ops.example.com/hook", opsWebhookSecret: "a-long-random-shared-secret" }) },
   { method: "GET", path: "/v2/admin/webhooks/dead-letters", query: ["limit"] },
   { method: "POST", path: "/v2/admin/webhooks/dead-letters/:id/retry", idPool: "recordIds", body: () => ({}) },
+  { method: "POST", path: "/v2/admin/webhooks/subscriptions", body: () => ({ url: receiverHook, secret: "a-long-random-shared-secret", events: ["delivery.created"] }) },
+  { method: "GET", path: "/v2/admin/webhooks/subscriptions" },
+  { method: "GET", path: "/v2/admin/webhooks/subscriptions/:id", idPool: "subscriptionIds" },
+  { method: "PATCH", path: "/v2/admin/webhooks/subscriptions/:id", idPool: "subscriptionIds", body: () => ({ enabled: true, events: ["delivery.delivered"] }) },
+  { method: "DELETE", path: "/v2/admin/webhooks/subscriptions/:id", idPool: "subscriptionIds" },
+  { method: "POST", path: "/v2/admin/webhooks/subscriptions/:id/test", idPool: "subscriptionIds", body: () => ({}) },
+  { method: "GET", path: "/v2/admin/webhooks/subscriptions/:id/dead-letters", idPool: "subscriptionIds", query: ["limit"] },
+  { method: "POST", path: "/v2/admin/webhooks/subscriptions/:id/dead-letters/:deadLetterId/retry", idPool: "subscriptionIds", body: () => ({}) },
 ];
 
 const METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
@@ -177,6 +189,7 @@ async function seedOrg(): Promise<Seed> {
   const waiting = await org.addDelivery({ dispatch: "manual" });
   const offers = await json<{ offers?: { id: string }[] } | { id: string }[]>(await near.client.get(`/drivers/${near.id}/offers`));
   const offerIds = (Array.isArray(offers) ? offers : (offers.offers ?? [])).map((o) => o.id);
+  const subscription = await json<{ id: string }>(await org.admin.post("/admin/webhooks/subscriptions", { url: receiverHook, secret: "a-long-random-shared-secret" }));
   const stranger = await mintToken({ role: "admin", org: crypto.randomUUID() });
   const valid = await Promise.all(
     [
@@ -201,6 +214,7 @@ async function seedOrg(): Promise<Seed> {
     deliveryIds: [offered.id, waiting.id],
     offerIds: offerIds.length > 0 ? offerIds : [crypto.randomUUID()],
     recordIds: [crypto.randomUUID()],
+    subscriptionIds: [subscription.id],
     orderIds: [offered.orderId, waiting.orderId],
     trackingTokens: [offered.trackingToken, waiting.trackingToken, "forged-token"],
     validAuthorizations: [...valid, stranger].map((t) => `Bearer ${t}`),

@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import type { AppEnv } from "../app-env";
 import { availabilityRoutes } from "./availability";
+import { deliveryWebhookRoutes } from "./delivery-webhooks";
 import { deliveryRoutes } from "./deliveries";
 import { driverRoutes } from "./drivers";
 import { escalationRoutes } from "./escalation";
@@ -18,4 +19,5 @@ export const routes = new Hono<AppEnv>()
   .route("/", offerRoutes)
   .route("/", trackingRoutes)
   .route("/", escalationRoutes)
-  .route("/", opsSettingsRoutes);
+  .route("/", opsSettingsRoutes)
+  .route("/", deliveryWebhookRoutes);
