@@ -19,7 +19,7 @@ const answerSchema = (schema: z.ZodType): JsonSchema => z.toJSONSchema(schema, {
 const withoutMeta = ({ $schema: _schema, ...rest }: JsonSchema): JsonSchema => rest;
 
 /** Every route of `routes` with what its handlers say about it, by method and OpenAPI path. */
-function routeSpecs(routes: Hono<AppEnv>, basePath = "/v2"): Map<string, { method: string; path: string; spec: RouteSpec }> {
+export function routeSpecs(routes: Hono<AppEnv>, basePath = "/v2"): Map<string, { method: string; path: string; spec: RouteSpec }> {
   const found = new Map<string, { method: string; path: string; spec: RouteSpec }>();
   for (const route of routes.routes) {
     if (route.method === "ALL") continue;
@@ -79,12 +79,31 @@ function operation(method: string, spec: RouteSpec) {
     ...(spec.tag ? { tags: [spec.tag] } : {}),
     parameters: parameters(spec),
     ...(spec.body && method !== "GET"
-      ? { requestBody: { required: false, content: { "application/json": { schema: withoutMeta(requestSchema(spec.body)) } } } }
+      ? {
+          requestBody: {
+            required: false,
+            content: {
+              "application/json": {
+                schema: withoutMeta(requestSchema(spec.body)),
+                ...(spec.example === undefined ? {} : { example: spec.example }),
+              },
+            },
+          },
+        }
       : {}),
     responses,
     security: spec.trackingToken ? [{ bearer: [] }, { trackingToken: [] }] : [{ bearer: [] }],
   };
 }
+
+const ERROR_EXAMPLE = {
+  statusCode: 400,
+  timestamp: "2026-12-01T10:00:00.000Z",
+  path: "/v2/deliveries",
+  error: "Bad Request",
+  message: "Validation failed: body.pickup.lat: Too big: expected number to be <=90",
+  details: [{ path: "body.pickup.lat", message: "Too big: expected number to be <=90" }],
+};
 
 /** The whole document; health and this document are served before authentication, so they are listed on their own. */
 export function openApiDocument(routes: Hono<AppEnv>) {
@@ -115,7 +134,7 @@ export function openApiDocument(routes: Hono<AppEnv>) {
         bearer: { type: "http", scheme: "bearer", bearerFormat: "JWT", description: "HS256 JWT with sub, role and org claims." },
         trackingToken: { type: "apiKey", in: "query", name: "token", description: "A delivery's tracking token (customer reads only)." },
       },
-      schemas: { Error: withoutMeta(answerSchema(ErrorBody)) },
+      schemas: { Error: { ...withoutMeta(answerSchema(ErrorBody)), example: ERROR_EXAMPLE } },
     },
     paths,
   };

@@ -28,6 +28,8 @@ export interface RouteSpec {
   answers?: Record<number, RouteAnswer>;
   /** Authenticates with the customer's tracking token instead of (or beside) a JWT. */
   trackingToken?: boolean;
+  /** A request body the reference shows as its example (a test parses it with the route's schema). */
+  example?: unknown;
 }
 
 const SPEC = Symbol("route spec");
@@ -47,7 +49,7 @@ export function specOf(handler: unknown): RouteSpec | undefined {
 }
 
 /** A pass-through middleware that only describes its route for the API reference. */
-export function describe(spec: Pick<RouteSpec, "summary" | "tag" | "answers" | "trackingToken">): MiddlewareHandler {
+export function describe(spec: Pick<RouteSpec, "summary" | "tag" | "answers" | "trackingToken" | "example">): MiddlewareHandler {
   return withSpec(async (_c, next) => {
     await next();
   }, spec);

@@ -31,3 +31,20 @@ describe("docs/api.md", () => {
     expect(listed.sort()).toEqual(served.sort());
   });
 });
+
+describe("the reference's examples", () => {
+  it("every request example is accepted by its route's own body schema, and the main routes have one", async () => {
+    const { routeSpecs } = await import("../../src/worker/openapi");
+    const withExamples = [...routeSpecs(routes).values()].filter(({ spec }) => spec.example !== undefined);
+    expect(withExamples.map(({ method, path }) => `${method} ${path}`)).toEqual(
+      expect.arrayContaining(["POST /v2/admin/zones", "POST /v2/admin/drivers", "POST /v2/deliveries", "POST /v2/deliveries/{id}/offers"]),
+    );
+    for (const { method, path, spec } of withExamples) {
+      const parsed = spec.body!.safeParse(spec.example);
+      expect(parsed.success, `${method} ${path}: ${parsed.error?.message}`).toBe(true);
+    }
+    const doc = openApiDocument(routes) as any;
+    expect(doc.paths["/v2/deliveries"].post.requestBody.content["application/json"].example.sellerOrderId).toBe("order-1001");
+    expect(doc.components.schemas.Error.example.statusCode).toBe(400);
+  });
+});

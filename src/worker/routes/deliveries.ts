@@ -12,6 +12,7 @@ import { forgetEntries, registerDeliveryEntries } from "../directory";
 import { unprocessable } from "../http-error";
 import { allow, selfOr } from "../middleware/authorize";
 import { assignmentView, deliveryView, driverDeliveryView, offerView } from "../presenters";
+import { EXAMPLES } from "../route-examples";
 import { describe } from "../route-spec";
 import { forgetTrackingToken, hashTrackingToken, trackingTokenFor } from "../tracking";
 import { trackingLinkOf } from "../tracking-links";
@@ -43,7 +44,7 @@ const cancelled = (summary: string) => ({
 });
 
 export const deliveryRoutes = new Hono<AppEnv>()
-  .post("/deliveries", describe({ summary: "Create a delivery in the zone that holds its pickup", tag: "Deliveries", answers: { 201: { description: "The delivery, with its tracking link", schema: DeliveryView } } }), body(CreateDeliveryBody), allow("service", "ops", "admin"), async (c) => {
+  .post("/deliveries", describe({ summary: "Create a delivery in the zone that holds its pickup", tag: "Deliveries", example: EXAMPLES.createDelivery, answers: { 201: { description: "The delivery, with its tracking link", schema: DeliveryView } } }), body(CreateDeliveryBody), allow("service", "ops", "admin"), async (c) => {
     const { zoneId: requestedZone, ...input } = c.req.valid("json");
     const caller = c.get("caller");
     const zone = requestedZone
@@ -130,7 +131,7 @@ export const deliveryRoutes = new Hono<AppEnv>()
   )
   .post(
     "/drivers/:id/deliveries/:deliveryId/status",
-    describe({ summary: "The assigned driver reports picked_up, in_transit, delivered or failed", tag: "Deliveries", answers: { 200: { description: "The delivery as its driver sees it", schema: DriverDeliveryView } } }),
+    describe({ summary: "The assigned driver reports picked_up, in_transit, delivered or failed", tag: "Deliveries", example: EXAMPLES.deliveryStatus, answers: { 200: { description: "The delivery as its driver sees it", schema: DriverDeliveryView } } }),
     params(DriverDeliveryParams),
     body(DriverDeliveryStatusBody),
     selfOr("id"),

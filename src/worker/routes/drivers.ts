@@ -7,13 +7,14 @@ import { forgetEntries, registerDriverEntry } from "../directory";
 import { notFound } from "../http-error";
 import { allow, selfOr } from "../middleware/authorize";
 import { driverView } from "../presenters";
+import { EXAMPLES } from "../route-examples";
 import { describe } from "../route-spec";
 import { body, params, query } from "../validation";
 import { callDriverZone, createOrUndo, decide, moveAvailability, moveDriver, unwrap, zoneStub } from "../zone-client";
 import { listZones, requireZone } from "../zone-registry";
 
 export const driverRoutes = new Hono<AppEnv>()
-  .post("/admin/drivers", describe({ summary: "Create a driver (offline)", tag: "Drivers", answers: { 201: { description: "The driver", schema: DriverView } } }), body(CreateDriverBody), allow("admin"), async (c) => {
+  .post("/admin/drivers", describe({ summary: "Create a driver (offline)", tag: "Drivers", example: EXAMPLES.createDriver, answers: { 201: { description: "The driver", schema: DriverView } } }), body(CreateDriverBody), allow("admin"), async (c) => {
     const { zoneId, ...input } = c.req.valid("json");
     const caller = c.get("caller");
     await requireZone(c.env.DB, caller.org, zoneId);
@@ -81,7 +82,7 @@ export const driverRoutes = new Hono<AppEnv>()
       return c.json({ driverId: id, preferences: driverView(driver, caller).zonePreferences });
     },
   )
-  .post("/drivers/:id/location", describe({ summary: "Report a driver's position", tag: "Drivers", answers: { 200: { description: "`{ success, driverId, applied, location }`" } } }), params(DriverParams), body(LocationBody), selfOr("id", "ops", "admin"), async (c) => {
+  .post("/drivers/:id/location", describe({ summary: "Report a driver's position", tag: "Drivers", example: EXAMPLES.location, answers: { 200: { description: "`{ success, driverId, applied, location }`" } } }), params(DriverParams), body(LocationBody), selfOr("id", "ops", "admin"), async (c) => {
     const caller = c.get("caller");
     const { id } = c.req.valid("param");
     const report = c.req.valid("json");

@@ -7,6 +7,7 @@ import { actorOf } from "../caller";
 import { conflict, notFound } from "../http-error";
 import { allow } from "../middleware/authorize";
 import { flushZones, lookUpFlushed, zoneIdsOf } from "../org-zones";
+import { EXAMPLES } from "../route-examples";
 import { describe } from "../route-spec";
 import { listTickets, resolveTicket, ticketView } from "../support-tickets";
 import { findUnassigned, listUnassigned } from "../unassigned-orders";
@@ -23,7 +24,7 @@ export const escalationRoutes = new Hono<AppEnv>()
   })
   .post(
     "/admin/unassigned-orders/:id/escalate",
-    describe({ summary: "Escalate an unassigned order by hand", tag: "Escalation", answers: { 200: { description: "`{ success, escalatedAt, newEscalationLevel, supportTicketId }`" } } }),
+    describe({ summary: "Escalate an unassigned order by hand", tag: "Escalation", example: EXAMPLES.escalate, answers: { 200: { description: "`{ success, escalatedAt, newEscalationLevel, supportTicketId }`" } } }),
     params(RecordParams),
     body(EscalateBody),
     allow("ops", "admin"),

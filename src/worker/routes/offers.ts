@@ -6,6 +6,7 @@ import type { AppEnv } from "../app-env";
 import { actorOf } from "../caller";
 import { allow, selfOr } from "../middleware/authorize";
 import { driverOfferView } from "../presenters";
+import { EXAMPLES } from "../route-examples";
 import { describe } from "../route-spec";
 import { body, params, query } from "../validation";
 import { callDriverZone, decide, requireDriverInZone, unwrap, zoneStub } from "../zone-client";
@@ -15,7 +16,7 @@ const OFFER_LIST_LIMIT = 50;
 
 /** Seed 001 "Driver Offers API". */
 export const offerRoutes = new Hono<AppEnv>()
-  .post("/deliveries/:id/offers", describe({ summary: "Offer a delivery to a driver by hand", tag: "Offers", answers: { 201: { description: "`{ success, offerId, expiresAt, payload }`" } } }), params(DeliveryParams), body(CreateOfferBody), allow("ops", "admin"), async (c) => {
+  .post("/deliveries/:id/offers", describe({ summary: "Offer a delivery to a driver by hand", tag: "Offers", example: EXAMPLES.manualOffer, answers: { 201: { description: "`{ success, offerId, expiresAt, payload }`" } } }), params(DeliveryParams), body(CreateOfferBody), allow("ops", "admin"), async (c) => {
     const caller = c.get("caller");
     const { id } = c.req.valid("param");
     const { driverId, expiresInSeconds } = c.req.valid("json");
@@ -39,7 +40,7 @@ export const offerRoutes = new Hono<AppEnv>()
   })
   .post(
     "/drivers/:id/offers/:offerId/accept",
-    describe({ summary: "Accept an offer (exactly one accept per delivery wins)", tag: "Offers", answers: { 200: { description: "`{ success, assignmentId, deliveryId, driverId, responseTimeMs }`" } } }),
+    describe({ summary: "Accept an offer (exactly one accept per delivery wins)", tag: "Offers", example: EXAMPLES.acceptOffer, answers: { 200: { description: "`{ success, assignmentId, deliveryId, driverId, responseTimeMs }`" } } }),
     params(OfferParams),
     body(AcceptOfferBody),
     selfOr("id", "ops", "admin"),

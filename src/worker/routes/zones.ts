@@ -6,6 +6,7 @@ import type { ZoneConfig } from "../../domain/model";
 import type { AppEnv } from "../app-env";
 import { allow } from "../middleware/authorize";
 import { deliveryView, driverView, offerView, zoneView } from "../presenters";
+import { EXAMPLES } from "../route-examples";
 import { describe } from "../route-spec";
 import { trackingLinkOf } from "../tracking-links";
 import { body, check, params, query } from "../validation";
@@ -14,7 +15,7 @@ import { forgetZones } from "../zone-locator";
 import { listZones, requireZone, saveZone } from "../zone-registry";
 
 export const zoneRoutes = new Hono<AppEnv>()
-  .post("/admin/zones", describe({ summary: "Create a zone", tag: "Zones", answers: { 201: { description: "The zone", schema: ZoneView } } }), body(CreateZoneBody), allow("admin"), async (c) => {
+  .post("/admin/zones", describe({ summary: "Create a zone", tag: "Zones", example: EXAMPLES.createZone, answers: { 201: { description: "The zone", schema: ZoneView } } }), body(CreateZoneBody), allow("admin"), async (c) => {
     const input = c.req.valid("json");
     const { org } = c.get("caller");
     const now = new Date().toISOString();
