@@ -53,9 +53,14 @@ export class DeliveryWebhookSender {
     this.loop.queued();
   }
 
+  /** The org's subscriptions changed: the next run reads them afresh instead of its cached copy. */
+  forgetSubscriptions(): void {
+    this.subscriptions = null;
+  }
+
   requeue(subscriptionId: string, event: DeliveryEvent): void {
     // An admin acts just before a retry (re-enabling the subscription, say): read them afresh.
-    this.subscriptions = null;
+    this.forgetSubscriptions();
     this.options.store.requeueDeliverySend(subscriptionId, event, this.options.clock());
     this.loop.queued();
     this.options.rearm();

@@ -158,6 +158,18 @@ export class ZoneDispatcher extends DurableObject<ZoneEnv> {
     });
   }
 
+  /**
+   * The org's webhook subscriptions changed. Without this a zone would hand out events from its
+   * cached copy for up to 5 s, and a new subscription would miss them.
+   */
+  async subscriptionsChanged(orgId: string): Promise<ZoneResult<{ forgotten: true }>> {
+    return toZoneResult(() => {
+      this.requireOrg(orgId);
+      this.deliveryWebhooks.forgetSubscriptions();
+      return { forgotten: true as const };
+    });
+  }
+
   /** Puts a dead-lettered delivery event back in its subscription's queue, for a fresh round of attempts. */
   async requeueDeliveryEvent(orgId: string, subscriptionId: string, event: DeliveryEvent): Promise<ZoneResult<{ queued: true }>> {
     return toZoneResult(() => {

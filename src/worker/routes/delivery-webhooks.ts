@@ -1,4 +1,4 @@
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { z } from "zod";
 import { EmptyBody } from "../../contracts/common";
 import {
@@ -33,6 +33,7 @@ import {
   updateSubscription,
 } from "../webhook-subscriptions";
 import { unwrap, zoneStub } from "../zone-client";
+import { listZones } from "../zone-registry";
 
 const BASE = "/admin/webhooks/subscriptions";
 const TAG = "Webhooks";
@@ -48,6 +49,12 @@ async function requireSubscription(db: D1Database, orgId: string, id: string) {
   return row;
 }
 
+/** Every zone of the org reads the subscriptions afresh, so a change applies to the next event. */
+async function tellZones(c: Context<AppEnv>, org: string): Promise<void> {
+  const zones = await listZones(c.env.DB, org);
+  await Promise.all(zones.map(async (zone) => unwrap(await zoneStub(c.env, org, zone.id).subscriptionsChanged(org))));
+}
+
 /** The order service's delivery webhooks: subscriptions, a test send, dead letters (docs/api-notes.md "Delivery webhooks"). */
 export const deliveryWebhookRoutes = new Hono<AppEnv>()
   .post(BASE, describe({ summary: "Subscribe a URL to delivery events", tag: TAG, answers: { 201: { description: "The subscription (the secret is never shown)", schema: SubscriptionView } } }), body(SubscriptionCreate), allow("admin"), async (c) => {
@@ -55,6 +62,7 @@ export const deliveryWebhookRoutes = new Hono<AppEnv>()
     checkUrlForEnvironment(input.url, c.env.ENVIRONMENT);
     const row = await createSubscription(c.env.DB, c.get("caller").org, input, new Date().toISOString());
     if (!row) throw conflict(`An organization has at most ${MAX_SUBSCRIPTIONS_PER_ORG} webhook subscriptions`);
+    await tellZones(c, c.get("caller").org);
     return c.json(subscriptionView(row), 201);
   })
   .get(BASE, describe({ summary: "List the organization's webhook subscriptions", tag: TAG, answers: { 200: { description: "`{ subscriptions }`, oldest first", schema: z.object({ subscriptions: z.array(SubscriptionView) }) } } }), query(z.strictObject({})), allow("admin"), async (c) => {
@@ -67,10 +75,13 @@ export const deliveryWebhookRoutes = new Hono<AppEnv>()
     const patch = c.req.valid("json");
     checkUrlForEnvironment(patch.url, c.env.ENVIRONMENT);
     const row = await requireSubscription(c.env.DB, c.get("caller").org, c.req.valid("param").id);
-    return c.json(subscriptionView(await updateSubscription(c.env.DB, row, patch, new Date().toISOString())));
+    const updated = await updateSubscription(c.env.DB, row, patch, new Date().toISOString());
+    await tellZones(c, c.get("caller").org);
+    return c.json(subscriptionView(updated));
   })
   .delete(`${BASE}/:id`, describe({ summary: "Delete a webhook subscription and its dead letters", tag: TAG, answers: { 204: { description: "Deleted" } } }), params(SubscriptionParams), allow("admin"), async (c) => {
     if (!(await deleteSubscription(c.env.DB, c.get("caller").org, c.req.valid("param").id))) throw notFound("Subscription not found");
+    await tellZones(c, c.get("caller").org);
     return c.body(null, 204);
   })
   .post(`${BASE}/:id/test`, describe({ summary: "Send a signed test event to a subscription", tag: TAG, answers: { 200: { description: "What the receiver answered", schema: TestSendResult } } }), params(SubscriptionParams), body(EmptyBody), allow("admin"), async (c) => {
