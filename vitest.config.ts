@@ -13,6 +13,8 @@ export default defineConfig({
               bindings: {
                 // wrangler.toml is the deployable (production) configuration; tests run as `test`.
                 ENVIRONMENT: "test",
+                // Only failures: a line per request would bury the test output (request-log.test.ts turns it on).
+                LOG_LEVEL: "error",
                 JWT_SECRET: "local-dev-secret-do-not-use-in-production",
                 TEST_MIGRATIONS: await readD1Migrations("./migrations"),
                 WEBHOOK_RECEIVER_URL: await startWebhookReceiver(),

@@ -13,5 +13,7 @@ export type AppEnv = {
   Variables: {
     caller: Caller;
     requestId: string;
+    /** The W3C trace this request belongs to (middleware/request-log.ts). */
+    traceId: string;
   };
 };

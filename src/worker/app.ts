@@ -7,6 +7,7 @@ import { notFoundHandler, onError } from "./http-error";
 import { idempotency } from "./middleware/idempotency";
 import { rateLimit } from "./middleware/rate-limit";
 import { requestId } from "./middleware/request-id";
+import { requestLog } from "./middleware/request-log";
 import { securityHeaders } from "./middleware/security-headers";
 import { asyncApiDocument } from "./asyncapi";
 import { openApiDocument } from "./openapi";
@@ -19,7 +20,7 @@ const secretConfigured = createMiddleware<AppEnv>(async (c, next) => {
 
 /**
  * The edge pipeline around the API routes (paths relative to `/v2`):
- * request id → security headers → secret check → health and the OpenAPI document → auth → rate
+ * request id → request log and trace → security headers → secret check → health and the OpenAPI document → auth → rate
  * limit → idempotency.
  * The pages (`/track/:orderId`, `/console`) sit outside `/v2`: no JWT, they call the API themselves.
  *
@@ -29,7 +30,7 @@ const secretConfigured = createMiddleware<AppEnv>(async (c, next) => {
  */
 export function createApp(routes: Hono<AppEnv>, pages?: Hono<AppEnv>): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  app.use("*", requestId, securityHeaders, secretConfigured);
+  app.use("*", requestId, requestLog, securityHeaders, secretConfigured);
   app.get("/v2/health", (c) => c.json({ status: "ok", time: new Date().toISOString() }));
   // The reference is public, like the health check: it says nothing a client could not try.
   let reference: ReturnType<typeof openApiDocument> | undefined;

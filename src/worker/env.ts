@@ -19,6 +19,8 @@ export interface Env extends ZoneEnv {
   /** Longest accepted token lifetime, `exp − now`, in seconds (default 30 days). */
   JWT_MAX_TTL_SECONDS?: string;
   PUBLIC_BASE_URL?: string;
+  /** `error` logs only failed requests; anything else (or nothing) logs every request. */
+  LOG_LEVEL?: string;
   /** Key that tracking tokens are derived with (JWT_SECRET when unset); changing it changes every tracking link. */
   TRACKING_SECRET?: string;
 }
