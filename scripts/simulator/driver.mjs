@@ -7,6 +7,7 @@
 // zone refuses the 21st in a second), and a dropped socket is reopened with `?since=<last seq>`.
 
 import WebSocket from "ws";
+import { PacedSender } from "../paced-sender.mjs";
 import { bearingDeg, distanceKm, intermediate, randomPointIn, round6 } from "./geo.mjs";
 
 const MAX_SENDS_PER_SECOND = 10;
@@ -42,9 +43,7 @@ export class SimDriver {
     /** message id → { message, kind } until its ack */
     this.inFlight = new Map();
     this.offersSeen = new Set();
-    this.queue = [];
-    this.recentSends = [];
-    this.drainTimer = null;
+    this.sender = new PacedSender(MAX_SENDS_PER_SECOND, () => this.ws);
     this.moveTimer = null;
     this.locationTimer = null;
   }
@@ -105,7 +104,7 @@ export class SimDriver {
     clearTimeout(this.moveTimer);
     clearTimeout(this.locationTimer);
     clearInterval(this.locationTimer);
-    clearTimeout(this.drainTimer);
+    this.sender.stop();
     this.setOnline(false);
     const ws = this.ws;
     if (!ws || ws.readyState === WebSocket.CLOSED) return Promise.resolve();
@@ -362,30 +361,6 @@ export class SimDriver {
     const id = `${kind}:${++this.messageSeq}`;
     const withId = { ...message, id };
     this.inFlight.set(id, { message, kind });
-    this.queue.push(JSON.stringify(withId));
-    this.drain();
-  }
-
-  /** Sends what the per-second budget allows now, and comes back for the rest. */
-  drain() {
-    if (this.drainTimer) return;
-    while (this.queue.length > 0) {
-      if (this.ws?.readyState !== WebSocket.OPEN) {
-        // Lost like on a real network; the messages stay in flight and go again after a reconnect.
-        this.queue.length = 0;
-        return;
-      }
-      const now = Date.now();
-      while (this.recentSends.length > 0 && this.recentSends[0] <= now - 1000) this.recentSends.shift();
-      if (this.recentSends.length >= MAX_SENDS_PER_SECOND) {
-        this.drainTimer = setTimeout(() => {
-          this.drainTimer = null;
-          this.drain();
-        }, this.recentSends[0] + 1000 - now);
-        return;
-      }
-      this.recentSends.push(now);
-      this.ws.send(this.queue.shift());
-    }
+    this.sender.send(JSON.stringify(withId));
   }
 }

@@ -5,6 +5,7 @@
 // acked), then resumes the stream with `?since=<last seq seen>`.
 
 import WebSocket from "ws";
+import { PacedSender } from "../../scripts/paced-sender.mjs";
 
 /** Server messages that are replies, not stream events (no seq). */
 const REPLY_TYPES = new Set(["ack", "pong", "error"]);
@@ -50,9 +51,7 @@ export class DriverBot {
   private readonly pendingAccepts = new Map<string, string>();
   private readonly offersSeen = new Set<string>();
   /** Messages waiting for the send budget, and when the last ones went out. */
-  private readonly queue: string[] = [];
-  private readonly recentSends: number[] = [];
-  private drainTimer: NodeJS.Timeout | null = null;
+  private readonly sender = new PacedSender(MAX_SENDS_PER_SECOND, () => this.ws);
 
   constructor(
     readonly driverId: string,
@@ -109,7 +108,7 @@ export class DriverBot {
   async reconnect(wsUrl: string): Promise<void> {
     for (let i = 0; !this.closed && i < 100; i++) await new Promise((r) => setTimeout(r, 100));
     if (!this.closed) throw new Error(`${this.driverId}: the old socket is still open`);
-    this.queue.length = 0; // never sent: lost with the server, like what was on the wire
+    this.sender.clear(); // never sent: lost with the server, like what was on the wire
     const actions: (() => void)[] = [];
     for (const [offerId, deliveryId] of this.pendingAccepts) {
       const detail = await this.lookup(deliveryId);
@@ -130,7 +129,7 @@ export class DriverBot {
   }
 
   close(): Promise<void> {
-    if (this.drainTimer) clearTimeout(this.drainTimer);
+    this.sender.stop();
     const ws = this.ws;
     if (!ws || ws.readyState === WebSocket.CLOSED) return Promise.resolve();
     const closed = new Promise<void>((resolve) => ws.once("close", () => resolve()));
@@ -205,30 +204,6 @@ export class DriverBot {
   }
 
   private send(message: Record<string, unknown>): void {
-    this.queue.push(JSON.stringify(message));
-    this.drain();
-  }
-
-  /** Sends what the budget allows now and comes back when it allows more. */
-  private drain(): void {
-    if (this.drainTimer) return;
-    while (this.queue.length > 0) {
-      // Into a dead socket a message is lost, as on a real network; reconnect() makes up for it.
-      if (this.ws?.readyState !== WebSocket.OPEN) {
-        this.queue.length = 0;
-        return;
-      }
-      const now = Date.now();
-      while (this.recentSends.length > 0 && this.recentSends[0]! <= now - 1000) this.recentSends.shift();
-      if (this.recentSends.length >= MAX_SENDS_PER_SECOND) {
-        this.drainTimer = setTimeout(() => {
-          this.drainTimer = null;
-          this.drain();
-        }, this.recentSends[0]! + 1000 - now);
-        return;
-      }
-      this.recentSends.push(now);
-      this.ws.send(this.queue.shift()!);
-    }
+    this.sender.send(JSON.stringify(message));
   }
 }
