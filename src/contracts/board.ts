@@ -5,9 +5,10 @@ import { DriverView } from "./drivers";
 import { OfferPayload, OfferStatus } from "./offers";
 import { Availability } from "./statuses";
 import { ZoneView } from "./zones";
+import { ActiveAlert, HealthFigures } from "./zone-health";
 
-/** A zone's live counts (GET /v2/admin/zones/:zoneId `health`, and the board's). */
-export const ZoneHealth = z.object({
+/** A zone's live counts and health (GET /v2/admin/zones/:zoneId `health`, and the board's). */
+export const ZoneHealth = HealthFigures.extend({
   driversByAvailability: z.record(Availability, z.number().int().min(0)),
   /** Able to take a job or working on one: available or busy. */
   driversOnline: z.number().int().min(0),
@@ -16,6 +17,10 @@ export const ZoneHealth = z.object({
   pendingOffers: z.number().int().min(0),
   /** Waiting deliveries with an unassigned record, by escalation level ("0" … "3"). */
   unassignedByLevel: z.record(z.string(), z.number().int().min(0)),
+  /** Alerts raised and not yet cleared. */
+  alerts: z.array(ActiveAlert),
+  /** When these figures were computed. */
+  updatedAt: z.string(),
 });
 export type ZoneHealth = z.infer<typeof ZoneHealth>;
 

@@ -3,6 +3,7 @@ import { Coordinates, Uuid } from "./common";
 import { DispatchMode, DriverReportedStatus } from "./deliveries";
 import { OfferPayload, RejectionReason } from "./offers";
 import { Availability, DeliveryStatus } from "./statuses";
+import { ActiveAlert, HealthFigures } from "./zone-health";
 
 /*
  * Server → client socket events: the seed's event objects (seed 001 "WebSocket Events") plus
@@ -134,20 +135,26 @@ const DeliveryCreatedEvent = z.object({
   createdAt: Iso,
 });
 
-/** Analytics events; their schemas are fixed now, they are emitted by the analytics work. */
+/** The zone's health figures changed (at most one per 5 s per zone; also once to each new ops socket). */
 const ZoneHealthUpdatedEvent = z.object({
   type: z.literal("zone_health_updated"),
   zoneId: Uuid,
   zoneName: z.string(),
-  metrics: z.object({
-    currentDriversOnline: z.number().int().min(0),
-    minDriversRequired: z.number().int().min(0),
-    avgWaitTimeSeconds: z.number().min(0),
-    targetWaitTimeSeconds: z.number().min(0),
-    demandLevel: z.number().int().min(1).max(10),
-    healthScore: z.number().min(0).max(100),
-  }),
+  metrics: HealthFigures,
   updatedAt: Iso,
+});
+
+/** A zone crossed an alert threshold (raised once per crossing). */
+const ZoneAlertEvent = ActiveAlert.extend({ type: z.literal("zone_alert"), zoneId: Uuid, raisedAt: Iso });
+
+/** The figure is back past the threshold's hysteresis: the alert may be raised again from now on. */
+const ZoneAlertClearedEvent = ActiveAlert.extend({
+  type: z.literal("zone_alert_cleared"),
+  zoneId: Uuid,
+  raisedAt: Iso,
+  /** The figure when it cleared. */
+  clearedValue: z.number(),
+  clearedAt: Iso,
 });
 
 const DriverPerformanceUpdatedEvent = z.object({
@@ -180,6 +187,8 @@ export const ZoneEvent = z.discriminatedUnion("type", [
   DeliveryStatusChangedEvent,
   DeliveryCreatedEvent,
   ZoneHealthUpdatedEvent,
+  ZoneAlertEvent,
+  ZoneAlertClearedEvent,
   DriverPerformanceUpdatedEvent,
 ]);
 export type ZoneEvent = z.infer<typeof ZoneEvent>;

@@ -2,6 +2,17 @@ import { z } from "zod";
 import { Uuid } from "./common";
 import { GeoJsonPolygon } from "./geojson";
 
+/** When ops are alerted about a zone (the health rules say when an alert clears again). */
+export const AlertThresholds = z.strictObject({
+  /** A healthScore below this raises `low_health`. */
+  minHealthScore: z.number().int().min(0).max(100),
+  /** More waiting deliveries with an unassigned record than this raises `high_unassigned`. */
+  maxUnassigned: z.number().int().min(1).max(100_000),
+});
+export type AlertThresholds = z.infer<typeof AlertThresholds>;
+
+export const DEFAULT_ALERT_THRESHOLDS: AlertThresholds = { minHealthScore: 50, maxUnassigned: 20 };
+
 const settingsShape = {
   dispatchMode: z.enum(["sequential", "broadcast"]),
   broadcastSize: z.number().int().min(1).max(20),
@@ -19,10 +30,11 @@ const settingsShape = {
   baseFee: z.number().min(0).max(1_000_000),
   perKmFee: z.number().min(0).max(1_000_000),
   currency: z.string().regex(/^[A-Z]{3}$/, "must be an ISO 4217 code"),
+  alerts: AlertThresholds,
 };
 
-/** Any subset of the settings; absent keys keep their current (or default) value. */
-export const ZoneSettingsPatch = z.strictObject(settingsShape).partial();
+/** Any subset of the settings (and of `alerts`); absent keys keep their current (or default) value. */
+export const ZoneSettingsPatch = z.strictObject({ ...settingsShape, alerts: AlertThresholds.partial() }).partial();
 export type ZoneSettingsPatch = z.infer<typeof ZoneSettingsPatch>;
 
 /** Dispatch settings of one zone (API.md "Zones and drivers"), complete and consistent. */
@@ -45,7 +57,21 @@ export const DEFAULT_ZONE_SETTINGS: ZoneSettings = {
   baseFee: 40,
   perKmFee: 12,
   currency: "INR",
+  alerts: DEFAULT_ALERT_THRESHOLDS,
 };
+
+/**
+ * A patch over the current settings, `alerts` merged key by key. Zones stored before a setting
+ * existed get its default, so every zone reads complete settings.
+ */
+export function mergeZoneSettings(current: Partial<ZoneSettings>, patch: ZoneSettingsPatch = {}): ZoneSettings {
+  return {
+    ...DEFAULT_ZONE_SETTINGS,
+    ...current,
+    ...patch,
+    alerts: { ...DEFAULT_ALERT_THRESHOLDS, ...current.alerts, ...patch.alerts },
+  };
+}
 
 const IanaTimezone = z
   .string()
@@ -68,7 +94,7 @@ export const CreateZoneBody = z.strictObject({
   targetWaitTimeSeconds: z.number().int().min(1).max(86_400).default(300),
   timezone: IanaTimezone.default("UTC"),
   settings: ZoneSettingsPatch.default({})
-    .transform((patch) => ({ ...DEFAULT_ZONE_SETTINGS, ...patch }))
+    .transform((patch) => mergeZoneSettings({}, patch))
     .pipe(ZoneSettings),
 });
 export type CreateZoneBody = z.output<typeof CreateZoneBody>;

@@ -11,7 +11,9 @@ import type { DriverLocation, VehicleType, ZonePreference } from "../contracts/d
 import type { GeoJsonPolygon } from "../contracts/geojson";
 import type { OfferPayload, OfferStatus } from "../contracts/offers";
 import type { Availability, DeliveryStatus } from "../contracts/statuses";
+import type { ActiveAlert, HealthFigures } from "../contracts/zone-health";
 import type { ZoneSettings } from "../contracts/zones";
+import type { WaitBucket } from "./health-score";
 
 /** Audit details: plain JSON, stored in D1 as they are. */
 export type JsonObject = Record<string, unknown>;
@@ -186,7 +188,7 @@ export interface SupportTicket {
  */
 export interface OpsNotification {
   id: string;
-  type: "unassigned_order_escalated" | "support_ticket_created";
+  type: "unassigned_order_escalated" | "support_ticket_created" | "zone_alert";
   orgId: string;
   zoneId: string;
   occurredAt: string;
@@ -222,6 +224,18 @@ export interface HistoryEntry {
   timestamp: string;
   version: number;
 }
+
+/**
+ * What the zone keeps to judge its health (one row of the zone's storage): the recent
+ * assignment waits, what ops sockets were last told, and the alerts standing.
+ */
+export interface HealthMark {
+  waits: WaitBucket[];
+  announced: { figures: HealthFigures; at: number } | null;
+  alerts: ActiveAlert[];
+}
+
+export const NO_HEALTH_MARK: HealthMark = { waits: [], announced: null, alerts: [] };
 
 /** Timer kinds the zone's single alarm multiplexes (DESIGN.md "Timers"). */
 export type TimerKind = "break_end" | "liveness" | "offer_expiry" | "escalation";

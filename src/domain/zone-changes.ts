@@ -4,6 +4,7 @@ import type {
   AuditEntry,
   DeliveryRecord,
   DriverRecord,
+  HealthMark,
   HistoryEntry,
   OfferRecord,
   OpsNotification,
@@ -62,6 +63,10 @@ export interface ZoneChanges {
   events: AddressedEvent[];
   /** What each delivery's customers were last told (memory only). */
   tracking: Map<string, TrackingMark>;
+  /** The zone's health mark, when this decision changed it. */
+  health: HealthMark | null;
+  /** When the zone's health should be looked at again (memory only): absent when it was not looked at, null when there is no need. */
+  healthDueAt?: number | null;
 }
 
 export function noChanges(): ZoneChanges {
@@ -81,5 +86,6 @@ export function noChanges(): ZoneChanges {
     timers: new Map(),
     events: [],
     tracking: new Map(),
+    health: null,
   };
 }

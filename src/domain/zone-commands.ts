@@ -19,6 +19,7 @@ import { type ManualEscalation, checkEscalations, escalateManually } from "./esc
 import type { Actor, DriverRecord, HistoryEntry, ZoneConfig } from "./model";
 import { acceptOffer, offerManually, rejectOffer } from "./offer-lifecycle";
 import { settle } from "./settle";
+import { watchHealth } from "./health-watch";
 import { fireDueTimers } from "./timers";
 import { configureZone, updateZoneSettings } from "./zone-config";
 import type { ZoneChanges } from "./zone-changes";
@@ -28,8 +29,8 @@ import { ZoneTx } from "./zone-tx";
 /*
  * Every decision a zone can take, by name: the one list the zone object's RPC, the driver's
  * socket messages, the unit tests and the model simulation all run. A command is `(tx, input) =>
- * answer`; `runDecision` runs it, then settles its follow-ups (settle.ts), and hands back the
- * answer with everything the decision changed. Adding a command means adding it here.
+ * answer`; `runDecision` runs it, then settles its follow-ups (settle.ts), lets the zone look at
+ * its health (health-watch.ts), and hands back the answer with everything the decision changed. Adding a command means adding it here.
  *
  * Answers are what the HTTP routes send (less their `success` envelope), so a socket ack and an
  * HTTP answer to the same command say the same.
@@ -135,8 +136,11 @@ export const zoneCommands = {
 
   escalate: (tx: ZoneTx, input: { request: ManualEscalation; actor: Actor }) => escalateManually(tx, input.request, input.actor),
 
-  /** The alarm: every timer due now. */
-  fireDueTimers: (tx: ZoneTx, _input: Record<string, never>) => fireDueTimers(tx),
+  /** The alarm: every timer due now; the zone's health is looked at too (waits grow with time alone). */
+  fireDueTimers: (tx: ZoneTx, _input: Record<string, never>) => {
+    tx.healthAsked = true;
+    return fireDueTimers(tx);
+  },
 };
 
 type Commands = typeof zoneCommands;
@@ -172,5 +176,6 @@ export function runDecision<N extends CommandName>(
   const command = zoneCommands[name] as (tx: ZoneTx, input: CommandInput<N>) => CommandValue<N>;
   const value = command(tx, input);
   settle(tx);
+  watchHealth(tx, tx.healthAsked);
   return { value, changes: tx.changes };
 }

@@ -1,4 +1,4 @@
-import { ZoneSettings, type ZoneSettingsPatch } from "../contracts/zones";
+import { ZoneSettings, type ZoneSettingsPatch, mergeZoneSettings } from "../contracts/zones";
 import { DomainError } from "./errors";
 import type { ZoneConfig } from "./model";
 import type { ZoneTx } from "./zone-tx";
@@ -16,7 +16,7 @@ export function configureZone(tx: ZoneTx, config: ZoneConfig): ZoneConfig {
 /** Applies a settings patch; one that leaves the settings inconsistent is refused whole. */
 export function updateZoneSettings(tx: ZoneTx, patch: ZoneSettingsPatch): ZoneConfig {
   const zone = tx.zone;
-  const merged = ZoneSettings.safeParse({ ...zone.settings, ...patch });
+  const merged = ZoneSettings.safeParse(mergeZoneSettings(zone.settings, patch));
   if (!merged.success) {
     throw new DomainError("invalid", `Validation failed: ${merged.error.issues.map((i) => i.message).join("; ")}`);
   }

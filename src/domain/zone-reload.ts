@@ -1,4 +1,4 @@
-import type { AssignmentRecord, DeliveryRecord, DriverRecord, OfferRecord, Timer, ZoneConfig } from "./model";
+import type { AssignmentRecord, DeliveryRecord, DriverRecord, HealthMark, OfferRecord, Timer, ZoneConfig } from "./model";
 import { timerKey } from "./model";
 import { type ZoneArchive, ZoneState } from "./zone-state";
 
@@ -17,6 +17,8 @@ export interface StoredWorkingSet {
   departed: Iterable<{ id: string; toZoneId: string }>;
   /** Every stored timer: timers are committed with their cause, so a restart re-arms from these alone. */
   timers: Iterable<Timer>;
+  /** The zone's health mark, once it has one. */
+  health: HealthMark | null;
 }
 
 /**
@@ -26,6 +28,7 @@ export interface StoredWorkingSet {
 export function rebuildZoneState(archive: ZoneArchive, stored: StoredWorkingSet): ZoneState {
   const state = new ZoneState(archive);
   state.zone = stored.zone;
+  if (stored.health) state.health = stored.health;
   for (const driver of stored.drivers) state.putDriver(driver);
   for (const delivery of stored.liveDeliveries) state.putDelivery(delivery);
   for (const offer of stored.pendingOffers) state.putOffer(offer);

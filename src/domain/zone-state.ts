@@ -1,13 +1,16 @@
 import { isTerminalDelivery } from "./delivery-status";
+import { Availability } from "../contracts/statuses";
+import { zeroCounts } from "./counts";
 import type {
   AssignmentRecord,
   DeliveryRecord,
   DriverRecord,
+  HealthMark,
   OfferRecord,
   Timer,
   ZoneConfig,
 } from "./model";
-import { timerKey } from "./model";
+import { NO_HEALTH_MARK, timerKey } from "./model";
 import { SpatialIndex } from "./spatial-index";
 import type { TrackingMark, ZoneChanges } from "./zone-changes";
 
@@ -76,6 +79,11 @@ export class ZoneState {
   readonly pendingByDelivery = new Map<string, Set<string>>();
   /** `ready` deliveries with automatic dispatch. */
   readonly waiting = new Set<string>();
+  /** Every `ready` delivery, whatever its dispatch (zone health counts them). */
+  readonly ready = new Set<string>();
+  /** Drivers here by availability, kept with `drivers` (zone health reads it every decision). */
+  readonly driverCounts: Record<Availability, number> = zeroCounts(Availability.options);
+  health: HealthMark = NO_HEALTH_MARK;
   /** driverId → that driver's ACTIVE assignment. */
   readonly activeByDriver = new Map<string, string>();
   /** deliveryId → what its customers were last told (memory only). */
@@ -87,6 +95,7 @@ export class ZoneState {
     if (changes.zone) this.zone = changes.zone;
     for (const { record } of changes.drivers.values()) this.putDriver(record);
     for (const [id, { toZoneId }] of changes.departed) {
+      this.uncount(id);
       this.drivers.delete(id);
       this.available.remove(id);
       this.departed.set(id, toZoneId);
@@ -96,6 +105,7 @@ export class ZoneState {
     for (const offer of changes.offers.values()) this.putOffer(offer);
     for (const assignment of changes.assignments.values()) this.putAssignment(assignment);
     for (const [deliveryId, mark] of changes.tracking) this.tracking.set(deliveryId, mark);
+    if (changes.health) this.health = changes.health;
     for (const [key, timer] of changes.timers) {
       if (timer.dueAt === null) this.timers.delete(key);
       else this.timers.set(key, { kind: timer.kind, ref: timer.ref, dueAt: timer.dueAt });
@@ -104,6 +114,8 @@ export class ZoneState {
   }
 
   putDriver(driver: DriverRecord): void {
+    this.uncount(driver.id);
+    this.driverCounts[driver.availability]++;
     this.drivers.set(driver.id, driver);
     if (driver.availability === "available" && driver.location) this.available.upsert(driver.id, driver.location);
     else this.available.remove(driver.id);
@@ -117,6 +129,13 @@ export class ZoneState {
     else this.deliveries.set(delivery.id, delivery);
     if (delivery.status === "ready" && delivery.dispatch === "auto") this.waiting.add(delivery.id);
     else this.waiting.delete(delivery.id);
+    if (delivery.status === "ready") this.ready.add(delivery.id);
+    else this.ready.delete(delivery.id);
+  }
+
+  private uncount(driverId: string): void {
+    const before = this.drivers.get(driverId);
+    if (before) this.driverCounts[before.availability]--;
   }
 
   putAssignment(assignment: AssignmentRecord): void {

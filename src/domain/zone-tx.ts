@@ -11,6 +11,7 @@ import {
   type AuditEntry,
   type DeliveryRecord,
   type DriverRecord,
+  type HealthMark,
   type HistoryEntry,
   type JsonObject,
   type OfferRecord,
@@ -39,6 +40,8 @@ export function byDispatchOrder(a: DeliveryRecord, b: DeliveryRecord): number {
 export class ZoneTx implements MatchingView {
   readonly changes: ZoneChanges = noChanges();
   readonly follow = new FollowUps();
+  /** The command asks the zone to look at its health even if it changed nothing (health-watch.ts). */
+  healthAsked = false;
 
   constructor(
     readonly state: ZoneState,
@@ -74,6 +77,14 @@ export class ZoneTx implements MatchingView {
 
   setZone(zone: ZoneConfig): void {
     this.changes.zone = zone;
+  }
+
+  get health(): HealthMark {
+    return this.changes.health ?? this.state.health;
+  }
+
+  setHealth(mark: HealthMark): void {
+    this.changes.health = mark;
   }
 
   driver(id: string): DriverRecord | undefined {

@@ -20,7 +20,9 @@ import type {
 } from "../domain/model";
 import { type CommandInput, type CommandName, type CommandValue, runDecision } from "../domain/zone-commands";
 import type { ZoneChanges } from "../domain/zone-changes";
-import { type ZoneLiveCounts, zoneLiveCounts } from "../domain/zone-health";
+import type { ZoneHealth } from "../contracts/board";
+import { healthAnnouncement } from "../domain/health-watch";
+import { zoneHealth } from "../domain/zone-health";
 import type { ZoneState } from "../domain/zone-state";
 import { ZoneTx } from "../domain/zone-tx";
 import { nextAlarmAt } from "./alarm-plan";
@@ -34,7 +36,7 @@ import { ZoneSockets } from "./zone-sockets";
 import { ZoneStore } from "./zone-store";
 
 export interface ZoneBoard {
-  health: ZoneLiveCounts;
+  health: ZoneHealth;
   drivers: DriverRecord[];
   deliveries: DeliveryRecord[];
   offers: OfferRecord[];
@@ -73,6 +75,8 @@ export class ZoneDispatcher extends DurableObject<ZoneEnv> {
   private deliveryWebhooks!: DeliveryWebhookSender;
   private state!: ZoneState;
   private alarmAt: number | null = null;
+  /** When the zone's health should be looked at again (a held-back announcement, or waits drifting). */
+  private healthDueAt: number | null = null;
   /** Where the outbox goes; tests swap it for a failing D1 to prove nothing is lost. */
   outboxTarget: D1Database;
   /**
@@ -96,6 +100,7 @@ export class ZoneDispatcher extends DurableObject<ZoneEnv> {
       orgId: () => this.state.zone?.orgId ?? null,
       eventsSince: (key, since) => this.store.eventsSince(key, since),
       run: (orgId, call) => this.decideNow(orgId, call.name, call.input as CommandInput<typeof call.name>),
+      greeting: (key) => (key === audience.ops && this.state.zone ? [healthAnnouncement(new ZoneTx(this.state, this.clock()))] : []),
     });
     void ctx.blockConcurrencyWhile(async () => {
       await this.store.migrate();
@@ -182,8 +187,9 @@ export class ZoneDispatcher extends DurableObject<ZoneEnv> {
 
   // ── reads ───────────────────────────────────────────────────────────────────────────────
 
-  async liveCounts(orgId: string): Promise<ZoneResult<ZoneLiveCounts>> {
-    return this.read(orgId, () => zoneLiveCounts(this.state));
+  /** The zone's live counts, health figures and standing alerts. */
+  async health(orgId: string): Promise<ZoneResult<ZoneHealth>> {
+    return this.read(orgId, zoneHealth);
   }
 
   async getDriver(orgId: string, id: string): Promise<ZoneResult<DriverRecord>> {
@@ -196,8 +202,8 @@ export class ZoneDispatcher extends DurableObject<ZoneEnv> {
 
   /** The zone's live working set for the ops board: drivers, deliveries not ended, pending offers. */
   async board(orgId: string): Promise<ZoneResult<ZoneBoard>> {
-    return this.read(orgId, () => ({
-      health: zoneLiveCounts(this.state),
+    return this.read(orgId, (tx) => ({
+      health: zoneHealth(tx),
       drivers: [...this.state.drivers.values()],
       deliveries: [...this.state.deliveries.values()],
       offers: [...this.state.offers.values()],
@@ -253,7 +259,10 @@ export class ZoneDispatcher extends DurableObject<ZoneEnv> {
   // ── lifecycle hooks ─────────────────────────────────────────────────────────────────────
 
   override async fetch(request: Request): Promise<Response> {
-    return this.sockets.connect(request);
+    const response = this.sockets.connect(request);
+    // A new ops socket may be the first one watching: held-back health figures become due.
+    this.rearm();
+    return response;
   }
 
   override async webSocketMessage(ws: WebSocket, raw: string | ArrayBuffer): Promise<void> {
@@ -330,15 +339,21 @@ export class ZoneDispatcher extends DurableObject<ZoneEnv> {
     this.sockets.push(rows);
     if (changes.notifications.length > 0) this.webhooks.queued();
     if (deliveryEvents.length > 0) this.deliveryWebhooks.queued();
+    if (changes.healthDueAt !== undefined) this.healthDueAt = changes.healthDueAt;
     const outboxGrew = changes.audit.length > 0 || changes.history.length > 0 || changes.unassigned.size > 0 || changes.tickets.length > 0;
     if (outboxGrew) this.flusher.rowsAdded();
     this.rearm();
   }
 
-  /** Keeps the one alarm at the earliest of every timer, the next flush and the next webhook sends. */
+  /**
+   * Keeps the one alarm at the earliest of every timer, the next flush, the next webhook sends
+   * and, while an ops socket is open, the next look at the zone's health (nobody else sees those
+   * figures between decisions, and a new socket is sent them at once).
+   */
   private rearm(): void {
+    const healthDueAt = this.sockets.isWatched(audience.ops) ? this.healthDueAt : null;
     const at = nextAlarmAt({
-      dueTimes: [this.state.nextDueAt(), this.flusher.dueAt, this.webhooks.dueAt, this.deliveryWebhooks.dueAt],
+      dueTimes: [this.state.nextDueAt(), this.flusher.dueAt, this.webhooks.dueAt, this.deliveryWebhooks.dueAt, healthDueAt],
       standing: this.alarmAt,
       now: this.clock(),
     });

@@ -125,6 +125,8 @@ export interface SocketHost {
   eventsSince(audience: string, since: number): string[];
   /** Runs a command for the socket's org, committed like any RPC decision. */
   run(orgId: string, call: CommandCall): ZoneResult<unknown>;
+  /** Events a new socket of the stream gets once, after its replay (not numbered, never replayed). */
+  greeting(audience: string): object[];
 }
 
 /**
@@ -169,6 +171,7 @@ export class ZoneSockets {
     this.ctx.acceptWebSocket(server, cap && cap.tag !== identity.audience ? [identity.audience, cap.tag] : [identity.audience]);
     server.serializeAttachment(identity);
     for (const payload of this.host.eventsSince(identity.audience, Number(url.searchParams.get("since") ?? 0))) send(server, payload);
+    for (const event of this.host.greeting(identity.audience)) send(server, { ...event, eventId: crypto.randomUUID() });
     if (identity.driverId) this.host.run(identity.orgId, { name: "heardFrom", input: { driverId: identity.driverId } });
     const offered = request.headers.get("Sec-WebSocket-Protocol")?.split(",").map((p) => p.trim()) ?? [];
     const headers = offered.includes("dispatch.v2") ? { "Sec-WebSocket-Protocol": "dispatch.v2" } : undefined;
@@ -221,7 +224,12 @@ export class ZoneSockets {
   }
 
   isConnected(driverId: string): boolean {
-    return this.ctx.getWebSockets(audience.driver(driverId)).length > 0;
+    return this.isWatched(audience.driver(driverId));
+  }
+
+  /** Whether any socket of the stream is open. */
+  isWatched(key: string): boolean {
+    return this.ctx.getWebSockets(key).length > 0;
   }
 
   /** The driver's socket is closed with "moved zone": its client reconnects through the Worker. */

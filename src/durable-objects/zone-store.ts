@@ -17,6 +17,7 @@ import type {
   AuditEntry,
   DeliveryRecord,
   DriverRecord,
+  HealthMark,
   HistoryEntry,
   OfferRecord,
   OpsNotification,
@@ -128,7 +129,7 @@ export interface StreamRow {
 function hasDurableWork(c: ZoneChanges): boolean {
   if (c.zone || c.departed.size || c.arrived.size || c.deliveries.size || c.offers.size || c.assignments.size) return true;
   if (c.timers.size || c.audit.length || c.history.length || c.unassigned.size) return true;
-  if (c.tickets.length || c.notifications.length) return true;
+  if (c.tickets.length || c.notifications.length || c.health) return true;
   for (const write of c.drivers.values()) if (write.durable) return true;
   return false;
 }
@@ -148,6 +149,8 @@ export interface FlushSchedule {
 }
 
 const FLUSH_KEY = "outbox_flush";
+const HEALTH_KEY = "zone_health";
+const UPSERT_META = "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value";
 
 /**
  * The zone object's only access to its SQLite: load the working set once, commit decisions,
@@ -180,6 +183,7 @@ export class ZoneStore implements ZoneArchive {
       ),
       departed: this.db.select().from(schema.departedDrivers).all().map((row) => ({ id: row.id, toZoneId: row.toZoneId })),
       timers: this.db.select().from(schema.timers).all().map((row) => ({ kind: row.kind as TimerKind, ref: row.ref, dueAt: row.dueAt })),
+      health: (this.db.select().from(schema.meta).where(eq(schema.meta.key, HEALTH_KEY)).get()?.value as HealthMark | undefined) ?? null,
     });
   }
 
@@ -272,6 +276,7 @@ export class ZoneStore implements ZoneArchive {
         ...[...changes.unassigned.values()].map((r) => ["unassigned", r.deliveryId, json(r)]),
         ...changes.tickets.map((t) => ["ticket", t.deliveryId, json(t)]),
       ]);
+      if (changes.health) sql.exec(UPSERT_META, HEALTH_KEY, json(changes.health));
       for (const n of changes.notifications) sql.exec(ENQUEUE_WEBHOOK, n.id, json(n), Date.parse(n.occurredAt));
       insertRows(sql, INSERT_DELIVERY_EVENT, deliveryEvents.map((e) => [e.id, json(e)]));
       // The events are the streams' seq counters too (see lastSeq), so no counter row is written.

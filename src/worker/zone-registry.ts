@@ -1,7 +1,7 @@
 import { and, asc, eq } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import type { GeoJsonPolygon } from "../contracts/geojson";
-import type { ZoneSettings } from "../contracts/zones";
+import { type ZoneSettings, mergeZoneSettings } from "../contracts/zones";
 import { zones } from "../db/d1-schema";
 import type { ZoneConfig } from "../domain/model";
 import { notFound } from "./http-error";
@@ -17,7 +17,7 @@ function toConfig(row: typeof zones.$inferSelect): ZoneConfig {
     minDriversOnline: row.minDriversOnline,
     targetWaitTimeSeconds: row.targetWaitTimeSeconds,
     timezone: row.timezone,
-    settings: row.settings as ZoneSettings,
+    settings: mergeZoneSettings(row.settings as Partial<ZoneSettings>),
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
   };

@@ -1,5 +1,5 @@
 import { isTerminalDelivery } from "../../src/domain/delivery-status";
-import type { AssignmentRecord, DeliveryRecord, DriverRecord, OfferRecord, Timer, ZoneConfig } from "../../src/domain/model";
+import type { AssignmentRecord, DeliveryRecord, DriverRecord, HealthMark, OfferRecord, Timer, ZoneConfig } from "../../src/domain/model";
 import type { ZoneChanges } from "../../src/domain/zone-changes";
 import type { StoredWorkingSet } from "../../src/domain/zone-reload";
 import type { FlushSchedule, OutboxRow } from "../../src/durable-objects/zone-store";
@@ -22,6 +22,7 @@ const asStored = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
  */
 export function zoneStorage() {
   let zone: ZoneConfig | null = null;
+  let health: HealthMark | null = null;
   const drivers = new Map<string, DriverRecord>();
   const departed = new Map<string, { toZoneId: string; driver: DriverRecord }>();
   const timers = new Map<string, Timer>();
@@ -35,6 +36,7 @@ export function zoneStorage() {
     outbox,
     commit(changes: ZoneChanges): void {
       if (changes.zone) zone = changes.zone;
+      if (changes.health) health = changes.health;
       for (const { record, durable } of changes.drivers.values()) if (durable) drivers.set(record.id, record);
       for (const id of changes.arrived) departed.delete(id);
       for (const [id, move] of changes.departed) {
@@ -62,6 +64,7 @@ export function zoneStorage() {
         activeAssignments: [...records.assignments.values()].filter((a) => a.status === "ACTIVE"),
         departed: [...departed].map(([id, { toZoneId }]) => ({ id, toZoneId })),
         timers: [...timers.values()],
+        health,
       });
     },
     deleteOutboxThrough(seq: number): void {

@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { ZoneBoardView, ZoneHealth } from "../../contracts/board";
-import { CreateZoneBody, ZoneParams, ZoneSettings, ZoneSettingsPatch, ZoneView } from "../../contracts/zones";
+import { CreateZoneBody, ZoneParams, ZoneSettings, ZoneSettingsPatch, ZoneView, mergeZoneSettings } from "../../contracts/zones";
 import type { ZoneConfig } from "../../domain/model";
 import type { AppEnv } from "../app-env";
 import { allow } from "../middleware/authorize";
@@ -13,6 +13,8 @@ import { body, check, params, query } from "../validation";
 import { decide, unwrap, zoneStub } from "../zone-client";
 import { forgetZones } from "../zone-locator";
 import { listZones, requireZone, saveZone } from "../zone-registry";
+
+const ZoneWithHealth = ZoneView.extend({ health: ZoneHealth });
 
 export const zoneRoutes = new Hono<AppEnv>()
   .post("/admin/zones", describe({ summary: "Create a zone", tag: "Zones", example: EXAMPLES.createZone, answers: { 201: { description: "The zone", schema: ZoneView } } }), body(CreateZoneBody), allow("admin"), async (c) => {
@@ -32,14 +34,17 @@ export const zoneRoutes = new Hono<AppEnv>()
     forgetZones(org);
     return c.json(zoneView(zone), 201);
   })
-  .get("/admin/zones", describe({ summary: "List the organization's zones", tag: "Zones", answers: { 200: { description: "`{ zones }`", schema: z.object({ zones: z.array(ZoneView) }) } } }), query(z.strictObject({})), allow("ops", "admin"), async (c) => {
-    const zones = await listZones(c.env.DB, c.get("caller").org);
-    return c.json({ zones: zones.map(zoneView) });
+  .get("/admin/zones", describe({ summary: "List the organization's zones, each with its live counts and health", tag: "Zones", answers: { 200: { description: "`{ zones }`", schema: z.object({ zones: z.array(ZoneWithHealth) }) } } }), query(z.strictObject({})), allow("ops", "admin"), async (c) => {
+    const { org } = c.get("caller");
+    const zones = await listZones(c.env.DB, org);
+    // One round of parallel reads, however many zones the org has.
+    const healths = await Promise.all(zones.map(async (zone) => unwrap(await zoneStub(c.env, org, zone.id).health(org))));
+    return c.json({ zones: zones.map((zone, i) => ({ ...zoneView(zone), health: healths[i]! })) });
   })
-  .get("/admin/zones/:zoneId", describe({ summary: "Read a zone with its live counts", tag: "Zones", answers: { 200: { description: "The zone and `health`", schema: ZoneView.extend({ health: ZoneHealth }) } } }), params(ZoneParams), allow("ops", "admin"), async (c) => {
+  .get("/admin/zones/:zoneId", describe({ summary: "Read a zone with its live counts and health", tag: "Zones", answers: { 200: { description: "The zone and `health`", schema: ZoneWithHealth } } }), params(ZoneParams), allow("ops", "admin"), async (c) => {
     const { org } = c.get("caller");
     const zone = await requireZone(c.env.DB, org, c.req.valid("param").zoneId);
-    const health = unwrap(await zoneStub(c.env, org, zone.id).liveCounts(org));
+    const health = unwrap(await zoneStub(c.env, org, zone.id).health(org));
     return c.json({ ...zoneView(zone), health });
   })
   .get("/admin/zones/:zoneId/board", describe({ summary: "The zone's live board: drivers, deliveries not ended, pending offers", tag: "Zones", answers: { 200: { description: "`{ zone, health, drivers, deliveries, offers }`", schema: ZoneBoardView } } }), params(ZoneParams), allow("ops", "admin"), async (c) => {
@@ -66,7 +71,7 @@ export const zoneRoutes = new Hono<AppEnv>()
       const zone = await requireZone(c.env.DB, org, c.req.valid("param").zoneId);
       const patch = c.req.valid("json");
       // The patch is valid on its own; merged with what the zone holds it must still be.
-      check(ZoneSettings, { ...zone.settings, ...patch }, "body");
+      check(ZoneSettings, mergeZoneSettings(zone.settings, patch), "body");
       const updated = unwrap(await decide(zoneStub(c.env, org, zone.id), org, "updateSettings", { patch }));
       await saveZone(c.env.DB, updated);
       forgetZones(org);

@@ -11,7 +11,8 @@ import type { Refresh } from "./board-events";
 import type { ZoneView } from "./types";
 
 type Settings = ZoneView["settings"];
-type NumberKey = Exclude<keyof Settings, "dispatchMode" | "currency" | "escalationSeconds">;
+type NumberKey = Exclude<keyof Settings, "dispatchMode" | "currency" | "escalationSeconds" | "alerts">;
+type AlertKey = keyof Settings["alerts"];
 
 const NUMBER_FIELDS: { key: NumberKey; label: string; step: string }[] = [
   { key: "offerTimeoutSeconds", label: "Offer timeout (s)", step: "1" },
@@ -23,6 +24,11 @@ const NUMBER_FIELDS: { key: NumberKey; label: string; step: string }[] = [
   { key: "avgSpeedKmh", label: "Average speed (km/h)", step: "any" },
   { key: "baseFee", label: "Base fee", step: "any" },
   { key: "perKmFee", label: "Fee per km", step: "any" },
+];
+
+const ALERT_FIELDS: { key: AlertKey; label: string }[] = [
+  { key: "minHealthScore", label: "Alert when health score is below" },
+  { key: "maxUnassigned", label: "Alert when unassigned orders exceed" },
 ];
 
 const LEVELS = [1, 2, 3] as const;
@@ -38,6 +44,12 @@ function patchOf(values: Record<string, string>, current: Settings): Partial<Set
   if (values.currency && values.currency !== current.currency) patch.currency = values.currency;
   const ladder = LEVELS.map((level, i) => Number(values[`escalation${level}`] ?? current.escalationSeconds[i]));
   if (ladder.some((seconds, i) => seconds !== current.escalationSeconds[i])) patch.escalationSeconds = ladder;
+  const alerts: Partial<Settings["alerts"]> = {};
+  for (const { key } of ALERT_FIELDS) {
+    const value = values[`alerts.${key}`];
+    if (value !== undefined && Number(value) !== current.alerts[key]) alerts[key] = Number(value);
+  }
+  if (Object.keys(alerts).length > 0) patch.alerts = alerts;
   return patch as Partial<Settings>;
 }
 
@@ -91,6 +103,9 @@ export function ZoneSettingsForm(props: { zone: ZoneView; refresh: (what: Refres
         <Field key={level} label={`Escalation level ${level} after (s)`} name={`escalation${level}`} value={settings.escalationSeconds[i] ?? ""} step="1" />
       ))}
       <Field label="Currency" name="currency" value={settings.currency} text />
+      {ALERT_FIELDS.map((f) => (
+        <Field key={f.key} label={f.label} name={`alerts.${f.key}`} value={settings.alerts[f.key]} step="1" />
+      ))}
     </ActionForm>
   );
 }
