@@ -20,11 +20,25 @@ const jsonSchema = (schema: z.ZodType): JsonSchema => {
   return rest;
 };
 
+/**
+ * Events a new socket gets once when it connects, before any live one: they carry no `seq` then
+ * (they are not part of the replayable stream), only an `eventId`.
+ */
+const GREETINGS: ReadonlySet<string> = new Set(["zone_health_updated"]);
+
 /** Every event carries its stream's sequence number and a unique id, added when it is sent. */
-const withEnvelope = (schema: JsonSchema): JsonSchema => ({
+const withEnvelope = (schema: JsonSchema, type: string): JsonSchema => ({
   ...schema,
-  properties: { ...(schema.properties as object), seq: { type: "integer", minimum: 1 }, eventId: { type: "string", format: "uuid" } },
-  required: [...((schema.required as string[]) ?? []), "seq", "eventId"],
+  properties: {
+    ...(schema.properties as object),
+    seq: {
+      type: "integer",
+      minimum: 1,
+      ...(GREETINGS.has(type) ? { description: "Absent on the copy a socket gets once when it connects (the zone's current figures)." } : {}),
+    },
+    eventId: { type: "string", format: "uuid" },
+  },
+  required: [...((schema.required as string[]) ?? []), ...(GREETINGS.has(type) ? [] : ["seq"]), "eventId"],
 });
 
 const Reply = z.discriminatedUnion("type", [
@@ -39,7 +53,7 @@ export function asyncApiDocument() {
   const messages: Record<string, object> = {};
   for (const event of ZoneEvent.options) {
     const type = event.shape.type.value;
-    messages[messageName(type)] = { name: type, payload: withEnvelope(jsonSchema(event)) };
+    messages[messageName(type)] = { name: type, payload: withEnvelope(jsonSchema(event), type) };
   }
   for (const message of DriverMessage.options) {
     const type = message.shape.type.value;

@@ -100,11 +100,23 @@ export class TestSocket {
     const { seq, eventId, ...event } = m;
     const parsed = ZoneEvent.safeParse(event);
     if (!parsed.success) this.problems.push(`not a ZoneEvent: ${JSON.stringify(m)}: ${parsed.error.message}`);
-    if (!Number.isSafeInteger(seq) || seq < 1) this.problems.push(`bad seq ${seq} in ${JSON.stringify(m)}`);
-    else if (this.lastSeq !== null && seq !== this.lastSeq + 1) {
-      this.problems.push(`seq ${seq} after ${this.lastSeq} (gap or duplicate) in ${JSON.stringify(m)}`);
+    // The zone's current health, sent once when an ops socket connects, is outside the numbered stream.
+    if (seq === undefined && m.type === "zone_health_updated") this.checkEventId(m, eventId);
+    else this.checkNumbered(m, seq, eventId);
+  }
+
+  private checkNumbered(m: Message, seq: unknown, eventId: unknown): void {
+    if (typeof seq !== "number" || !Number.isSafeInteger(seq) || seq < 1) this.problems.push(`bad seq ${String(seq)} in ${JSON.stringify(m)}`);
+    else {
+      if (this.lastSeq !== null && seq !== this.lastSeq + 1) {
+        this.problems.push(`seq ${seq} after ${this.lastSeq} (gap or duplicate) in ${JSON.stringify(m)}`);
+      }
+      this.lastSeq = seq;
     }
-    this.lastSeq = seq;
+    this.checkEventId(m, eventId);
+  }
+
+  private checkEventId(m: Message, eventId: unknown): void {
     if (typeof eventId !== "string" || !uuidPattern.test(eventId)) this.problems.push(`bad eventId in ${JSON.stringify(m)}`);
     else if (this.eventIds.has(eventId)) this.problems.push(`duplicate eventId ${eventId}`);
     else this.eventIds.add(eventId);

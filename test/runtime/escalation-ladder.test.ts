@@ -138,9 +138,12 @@ describe("escalation ladder through the zone's alarm", () => {
   });
 });
 
+/** A waiting, escalated delivery with nobody online also raises a low_health zone alert; these tests count escalation notices only. */
+const NO_ZONE_ALERTS = { alerts: { minHealthScore: 0 } };
+
 describe("ops webhook", () => {
   it("POSTs escalations and tickets signed with the org's secret, retrying failures with backoff", async () => {
-    const o = await newOrg();
+    const o = await newOrg(NO_ZONE_ALERTS);
     const name = crypto.randomUUID();
     await useReceiver(o, name, 2);
     const d = await o.addDelivery();
@@ -168,7 +171,7 @@ describe("ops webhook", () => {
   });
 
   it("dead-letters a notice after 8 failed attempts; ops can send it again", async () => {
-    const o = await newOrg();
+    const o = await newOrg(NO_ZONE_ALERTS);
     const failing = crypto.randomUUID();
     await useReceiver(o, failing, 1000);
     const d = await o.addDelivery({ dispatch: "manual" });
@@ -199,7 +202,7 @@ describe("ops webhook", () => {
   });
 
   it("a receiver that is down delays neither escalation nor dispatch", async () => {
-    const o = await newOrg({ escalationSeconds: [1, 600, 1200] });
+    const o = await newOrg({ ...NO_ZONE_ALERTS, escalationSeconds: [1, 600, 1200] });
     await ok(
       o.admin.patch("/admin/settings", { opsWebhookUrl: "http://127.0.0.1:9/unreachable", opsWebhookSecret: env.WEBHOOK_RECEIVER_SECRET }),
     );

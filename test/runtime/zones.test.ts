@@ -17,6 +17,7 @@ const DEFAULT_SETTINGS = {
   baseFee: 40,
   perKmFee: 12,
   currency: "INR",
+  alerts: { minHealthScore: 50, maxUnassigned: 20 },
 };
 
 const NORTH = { lat: 13.2, lon: 77.6 };
@@ -134,7 +135,7 @@ describe("GET /v2/admin/zones", () => {
 
     const listed = await json(await ops.get("/admin/zones"));
     expect(listed.zones.map((z: any) => z.id)).toEqual([zone.id, second.id]);
-    expect(listed.zones[0]).toEqual(zone);
+    expect(listed.zones[0]).toEqual({ ...zone, health: expect.objectContaining({ healthScore: expect.any(Number) }) });
     expect(listed.zones.map((z: any) => z.id)).not.toContain(other.zone.id);
 
     const theirs = await json(await other.admin.get("/admin/zones"));
@@ -163,6 +164,15 @@ describe("GET /v2/admin/zones/:zoneId", () => {
       activeDeliveries: 0,
       pendingOffers: 0,
       unassignedByLevel: { "0": 0, "1": 0, "2": 0, "3": 0 },
+      // Nobody online (supply 0 of 5), nothing waiting (wait and flow whole): 100 × (0.4 + 0.2).
+      currentDriversOnline: 0,
+      minDriversRequired: 5,
+      avgWaitTimeSeconds: 0,
+      targetWaitTimeSeconds: 300,
+      demandLevel: 1,
+      healthScore: 60,
+      alerts: [],
+      updatedAt: expect.stringMatching(isoMs),
     });
 
     const first = await addDriver();
@@ -235,6 +245,14 @@ describe("PATCH /v2/admin/zones/:zoneId/settings", () => {
     expect((await json(await ops.get("/admin/zones"))).zones[0].settings).toEqual(expected);
   });
 
+  it("merges alert thresholds key by key", async () => {
+    const { admin, zone } = await newOrg();
+    const first = await admin.patch(`/admin/zones/${zone.id}/settings`, { alerts: { maxUnassigned: 5 } });
+    expect(await json(first)).toEqual({ ...DEFAULT_SETTINGS, alerts: { minHealthScore: 50, maxUnassigned: 5 } });
+    const second = await admin.patch(`/admin/zones/${zone.id}/settings`, { alerts: { minHealthScore: 70 } });
+    expect(await json(second)).toEqual({ ...DEFAULT_SETTINGS, alerts: { minHealthScore: 70, maxUnassigned: 5 } });
+  });
+
   it("accepts an empty patch as a no-op", async () => {
     const { admin, zone } = await newOrg();
     const res = await admin.patch(`/admin/zones/${zone.id}/settings`, {});
@@ -253,6 +271,9 @@ describe("PATCH /v2/admin/zones/:zoneId/settings", () => {
     ["escalationSeconds of two levels", { escalationSeconds: [300, 900] }, "body.escalationSeconds"],
     ["an escalation level of 0 s", { escalationSeconds: [0, 900, 1800] }, "body.escalationSeconds.0"],
     ["an unknown setting", { surgeMultiplier: 2 }, "body.surgeMultiplier"],
+    ["a minHealthScore over 100", { alerts: { minHealthScore: 101 } }, "body.alerts.minHealthScore"],
+    ["a maxUnassigned of 0", { alerts: { maxUnassigned: 0 } }, "body.alerts.maxUnassigned"],
+    ["an unknown alert threshold", { alerts: { maxOffline: 3 } }, "body.alerts.maxOffline"],
   ];
 
   it.each(invalid)("rejects %s with 400 and leaves the settings alone", async (_, patch, detailPath) => {
