@@ -14,6 +14,7 @@ import type {
   DriverRecord,
   HistoryEntry,
   OfferRecord,
+  OpsNotification,
   ZoneConfig,
 } from "../../src/domain/model";
 import type { CommandCall } from "../../src/domain/driver-messages";
@@ -39,11 +40,14 @@ export interface ZoneLog {
   assignments: Map<string, AssignmentRecord>;
   audit: AuditEntry[];
   history: HistoryEntry[];
+  /** Every socket event and ops notice committed, in order. */
+  events: ZoneChanges["events"];
+  notifications: OpsNotification[];
 }
 
 /** An archive that also keeps what it was given, so tests can read every record ever written. */
 export function recordingArchive(): ZoneArchive & { log: ZoneLog } {
-  const log: ZoneLog = { deliveries: new Map(), offers: new Map(), assignments: new Map(), audit: [], history: [] };
+  const log: ZoneLog = { deliveries: new Map(), offers: new Map(), assignments: new Map(), audit: [], history: [], events: [], notifications: [] };
   return {
     log,
     delivery: (id) => log.deliveries.get(id),
@@ -55,6 +59,8 @@ export function recordingArchive(): ZoneArchive & { log: ZoneLog } {
       for (const a of changes.assignments.values()) log.assignments.set(a.id, a);
       log.audit.push(...changes.audit);
       log.history.push(...changes.history);
+      log.events.push(...changes.events);
+      log.notifications.push(...changes.notifications);
     },
   };
 }
