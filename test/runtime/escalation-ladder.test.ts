@@ -2,6 +2,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { ZoneDispatcher } from "../../src/durable-objects/zone-dispatcher";
 import { newOrg } from "../helpers/api";
+import { receiverLog, sendWebhooks, useReceiver } from "../helpers/ops-webhook";
 import { moveZoneClock, ok, runAlarmNow, zoneObject } from "../helpers/zone-object";
 import { runInDurableObject } from "cloudflare:test";
 
@@ -22,32 +23,6 @@ const ticketsOf = async (o: Org, deliveryId: string) =>
 async function alarmAfter(o: Org, seconds: number) {
   await moveZoneClock(o, seconds * 1000);
   await runAlarmNow(o);
-}
-
-interface Received {
-  headers: Record<string, string>;
-  body: string;
-  signatureValid: boolean;
-}
-
-async function receiverLog(name: string): Promise<Received[]> {
-  return (await fetch(`${env.WEBHOOK_RECEIVER_URL}/log/${name}`)).json();
-}
-
-/** Waits for any webhook run in flight, then runs one more (sends whatever is due). */
-async function sendWebhooks(o: Org) {
-  const zone = zoneObject(o);
-  await zone.deliverWebhooks();
-  await zone.deliverWebhooks();
-}
-
-async function useReceiver(o: Org, name: string, failFirst = 0) {
-  await ok(
-    o.admin.patch("/admin/settings", {
-      opsWebhookUrl: `${env.WEBHOOK_RECEIVER_URL}/hooks/${name}?fail=${failFirst}`,
-      opsWebhookSecret: env.WEBHOOK_RECEIVER_SECRET,
-    }),
-  );
 }
 
 describe("escalation ladder through the zone's alarm", () => {
