@@ -21,7 +21,7 @@ interface AlertRule {
   clearedBy: (value: number, threshold: number) => boolean;
 }
 
-export const ALERT_RULES: Record<ZoneAlertKind, AlertRule> = {
+const ALERT_RULES: Record<ZoneAlertKind, AlertRule> = {
   low_health: {
     value: (f) => f.healthScore,
     threshold: (t) => t.minHealthScore,
@@ -36,7 +36,7 @@ export const ALERT_RULES: Record<ZoneAlertKind, AlertRule> = {
   },
 };
 
-export interface ClearedAlert extends ActiveAlert {
+interface ClearedAlert extends ActiveAlert {
   clearedValue: number;
 }
 
