@@ -186,6 +186,14 @@ describe("ops console", () => {
     await page.getByRole("button", { name: "Save settings" }).click();
     await page.locator("form.settings .error", { hasText: "widenedRadiusKm must not be below searchRadiusKm" }).waitFor({ timeout: LIVE_WITHIN_MS });
 
+    // Zone health on the board: a threshold no zone meets raises an alert live, on the board and in the feed.
+    expect(await page.locator("#health-score").textContent()).toMatch(/^\d+ \/ 100$/);
+    const strict = await server.request("PATCH", `/v2/admin/zones/${zoneId}/settings`, admin, { alerts: { minHealthScore: 100 } });
+    expect(strict.status).toBe(200);
+    await page.locator("#zone-alerts", { hasText: "below 100" }).waitFor({ timeout: LIVE_WITHIN_MS });
+    await page.locator("#feed li", { hasText: "Alert: health score" }).waitFor({ timeout: LIVE_WITHIN_MS });
+    expect((await server.request("PATCH", `/v2/admin/zones/${zoneId}/settings`, admin, { alerts: { minHealthScore: 50 } })).status).toBe(200);
+
     expect(foreignRequests(urls, server.baseUrl)).toEqual([]);
     expect(problems).toEqual([]);
 

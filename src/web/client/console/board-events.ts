@@ -30,7 +30,7 @@ export function refreshFor(event: FeedEvent): Refresh {
     case "unassigned_order_escalated":
     case "support_ticket_created":
       return { board: true, queues: true };
-    // Positions are applied from the event itself; ETAs and analytics are not on the board.
+    // Positions, health figures and alerts are applied from the event itself; ETAs are not on the board.
     default:
       return { board: false, queues: false };
   }
@@ -78,6 +78,15 @@ export function applyEvent(board: Board, event: FeedEvent): Board {
         ),
       };
     }
+    case "zone_health_updated":
+      return { ...board, health: { ...board.health, ...event.metrics, updatedAt: event.updatedAt } };
+    case "zone_alert": {
+      const { alert, value, threshold, raisedAt } = event;
+      const others = board.health.alerts.filter((a) => a.alert !== alert);
+      return { ...board, health: { ...board.health, alerts: [...others, { alert, value, threshold, raisedAt }] } };
+    }
+    case "zone_alert_cleared":
+      return { ...board, health: { ...board.health, alerts: board.health.alerts.filter((a) => a.alert !== event.alert) } };
     default:
       return board;
   }

@@ -3,7 +3,7 @@
  * The zone's ops stream as it happens, newest first, in words. It is a live region (role log),
  * so screen readers announce new entries without the operator leaving what they are doing.
  */
-import { clock, stateLabel } from "./format";
+import { alertLabel, clock, stateLabel } from "./format";
 import type { Connection } from "./use-zone-board";
 import type { Board, FeedEvent } from "./types";
 
@@ -15,7 +15,7 @@ const CONNECTION_LABEL: Record<Connection, string> = {
 };
 
 /** An event's own time field, whichever its type has (a status change's, an offer's …). */
-const TIME_FIELDS = ["changedAt", "createdAt", "acceptedAt", "rejectedAt", "cancelledAt", "escalatedAt", "expiredAt", "updatedAt", "expiresAt"];
+const TIME_FIELDS = ["clearedAt", "raisedAt", "changedAt", "createdAt", "acceptedAt", "rejectedAt", "cancelledAt", "escalatedAt", "expiredAt", "updatedAt", "expiresAt"];
 
 function timeOf(event: FeedEvent): string {
   const fields = event as unknown as Record<string, unknown>;
@@ -49,6 +49,10 @@ function describe(event: FeedEvent, board: Board | null): string {
       return `${event.orderId}: ${stateLabel(event.fromStatus)} → ${stateLabel(event.status)}`;
     case "delivery_created":
       return `New order ${event.orderId} from ${event.storeName}${event.dispatch === "manual" ? " (manual dispatch)" : ""}`;
+    case "zone_alert":
+      return `Alert: ${alertLabel(event.alert, event.value, event.threshold)}`;
+    case "zone_alert_cleared":
+      return `Alert cleared: ${stateLabel(event.alert)} (now ${event.clearedValue})`;
     case "delivery_eta_updated":
       return `New ETA for ${order(event.deliveryId)}: delivery at ${clock(event.estimatedDeliveryTime)}`;
     default:

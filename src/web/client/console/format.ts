@@ -19,3 +19,8 @@ export function clock(iso: string): string {
   const at = new Date(iso);
   return Number.isNaN(at.getTime()) ? iso : at.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" });
 }
+
+/** "health score 42, below 50" / "23 unassigned orders, above 20". */
+export function alertLabel(alert: "low_health" | "high_unassigned", value: number, threshold: number): string {
+  return alert === "low_health" ? `health score ${value}, below ${threshold}` : `${value} unassigned orders, above ${threshold}`;
+}

@@ -17,6 +17,8 @@ const DEBOUNCE_MS = 300;
 /** The safety refresh, for the changes no event announces (new deliveries, new records). */
 const SAFETY_REFRESH_MS = 10_000;
 
+const QUIET_IN_FEED = new Set(["delivery_location_updated", "zone_health_updated"]);
+
 export type Connection = "connecting" | "live" | "reconnecting" | "closed";
 
 interface Queues {
@@ -122,8 +124,9 @@ export function useZoneBoard(api: Api, token: string, zoneId: string): ZoneBoard
         onEvent: (raw) => {
           const event = raw as FeedEvent;
           setBoard((current) => (current ? applyEvent(current, event) : current));
-          // Positions arrive up to once a second per delivery: the map shows them, the feed would drown.
-          if (event.type !== "delivery_location_updated") setFeed((current) => [event, ...current].slice(0, FEED_LENGTH));
+          // Positions (up to once a second per delivery) and health figures (every few seconds) have
+          // their own panels: in the feed they would drown everything else.
+          if (!QUIET_IN_FEED.has(event.type)) setFeed((current) => [event, ...current].slice(0, FEED_LENGTH));
           const what = refreshFor(event);
           if (what.board || what.queues) readSoon(what);
         },

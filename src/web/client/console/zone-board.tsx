@@ -1,12 +1,13 @@
 /** @jsxImportSource hono/jsx/dom */
 /*
- * One zone's board: its drivers (by availability, in a table and on the schematic), the
+ * One zone's board: its health and alerts, its drivers (by availability, in a table and on the schematic), the
  * deliveries under way with their age, pending offers counting down, unassigned orders by
  * escalation level, open support tickets, the live feed, and the actions on each.
  */
 import { DeliveriesPanel } from "./deliveries-panel";
 import { DriversPanel } from "./drivers-panel";
 import { EventFeed } from "./event-feed";
+import { HealthPanel } from "./health-panel";
 import { OffersPanel } from "./offers-panel";
 import { TicketsPanel, UnassignedPanel } from "./queue-panels";
 import { type ZoneBoardState } from "./use-zone-board";
@@ -38,6 +39,7 @@ export function ZoneBoard(props: { state: ZoneBoardState; isAdmin: boolean }) {
         </p>
       ) : null}
       <div class="board">
+        <HealthPanel board={board} />
         <DeliveriesPanel board={board} refresh={state.refresh} />
         <OffersPanel board={board} />
         <UnassignedPanel state={state} board={board} />

@@ -1,7 +1,8 @@
 /** @jsxImportSource hono/jsx/dom */
 /*
- * The org's zones with their live counts. The open zone's counts come from its board (kept
- * live by its socket); the others are read again every 30 s, one request per zone.
+ * The org's zones with their live counts and health. The open zone's come from its board (kept
+ * live by its socket); the list is read again every 30 s (one request: the API reads every
+ * zone in parallel).
  */
 import { useEffect, useState } from "hono/jsx/dom";
 import { messageOf, useApi } from "./api";
@@ -9,7 +10,7 @@ import type { Board, ZoneLiveCounts, ZoneView } from "./types";
 
 const ZONES_REFRESH_MS = 30_000;
 
-type ZoneRow = ZoneView & { health: ZoneLiveCounts | null };
+type ZoneRow = ZoneView & { health: ZoneLiveCounts };
 
 const escalated = (health: ZoneLiveCounts) =>
   Object.entries(health.unassignedByLevel).reduce((sum, [level, n]) => (level === "0" ? sum : sum + n), 0);
@@ -23,17 +24,7 @@ export function ZonesList(props: { selectedId: string | null; openBoard: Board |
     let stopped = false;
     const load = async () => {
       try {
-        const { zones: listed } = await api.get<{ zones: ZoneView[] }>("/v2/admin/zones");
-        const rows = await Promise.all(
-          listed.map(async (zone) => ({
-            ...zone,
-            // A zone whose counts cannot be read still belongs in the list.
-            health: await api
-              .get<{ health: ZoneLiveCounts }>(`/v2/admin/zones/${encodeURIComponent(zone.id)}`)
-              .then((z) => z.health)
-              .catch(() => null),
-          })),
-        );
+        const { zones: rows } = await api.get<{ zones: ZoneRow[] }>("/v2/admin/zones");
         if (!stopped) {
           setZones(rows);
           setError(null);
@@ -65,6 +56,8 @@ export function ZonesList(props: { selectedId: string | null; openBoard: Board |
           <thead>
             <tr>
               <th scope="col">Zone</th>
+              <th scope="col">Health</th>
+              <th scope="col" class="optional">Demand</th>
               <th scope="col">Drivers online</th>
               <th scope="col" class="optional">Available</th>
               <th scope="col">Waiting</th>
@@ -76,7 +69,6 @@ export function ZonesList(props: { selectedId: string | null; openBoard: Board |
           <tbody>
             {zones.map((zone) => {
               const health = props.openBoard?.zone.id === zone.id ? props.openBoard.health : zone.health;
-              const count = (n: number | undefined) => (health ? String(n ?? 0) : "—");
               return (
                 <tr key={zone.id}>
                   <th scope="row">
@@ -84,12 +76,17 @@ export function ZonesList(props: { selectedId: string | null; openBoard: Board |
                       {zone.name}
                     </a>
                   </th>
-                  <td>{count(health?.driversOnline)}</td>
-                  <td class="optional">{count(health?.driversByAvailability.available)}</td>
-                  <td>{count(health?.pendingDeliveries)}</td>
-                  <td class="optional">{count(health?.activeDeliveries)}</td>
-                  <td class="optional">{count(health?.pendingOffers)}</td>
-                  <td>{count(health ? escalated(health) : undefined)}</td>
+                  <td class={health.alerts.length > 0 ? "alerting" : undefined}>
+                    {health.healthScore}
+                    {health.alerts.length > 0 ? <span class="badge"> alert</span> : null}
+                  </td>
+                  <td class="optional">{health.demandLevel}</td>
+                  <td>{health.driversOnline}</td>
+                  <td class="optional">{health.driversByAvailability.available}</td>
+                  <td>{health.pendingDeliveries}</td>
+                  <td class="optional">{health.activeDeliveries}</td>
+                  <td class="optional">{health.pendingOffers}</td>
+                  <td>{escalated(health)}</td>
                 </tr>
               );
             })}
