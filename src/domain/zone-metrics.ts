@@ -44,7 +44,7 @@ export const ASSIGNMENT_WAIT_BUCKETS = [5, 10, 30, 60, 120, 300, 600, 900, 1800,
  * Observations per bucket, not cumulative: `counts[i]` fell in (bounds[i-1], bounds[i]] and the
  * last entry counts those above the last bound (the exposition adds them up into `le` buckets).
  */
-export interface HistogramCounts {
+interface HistogramCounts {
   counts: number[];
   sum: number;
   count: number;
@@ -198,7 +198,7 @@ export function zoneGauges(state: ZoneState): ZoneGauges {
  * belong to the zone-health rules (zone-health.ts), written separately: until they land every
  * snapshot carries null here and the exposition leaves the two gauges out.
  */
-export interface ZoneHealthGauges {
+interface ZoneHealthGauges {
   healthScore: number;
   demandLevel: number;
 }
