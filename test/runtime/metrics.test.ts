@@ -222,6 +222,18 @@ describe("GET /v2/admin/metrics", () => {
     expect(checked, checked.output).toMatchObject({ exitCode: 0 });
   });
 
+  it("covers every zone of a 20-zone org in one scrape", async () => {
+    const o = await newOrg(QUIET);
+    for (let i = 1; i < 20; i++) {
+      await ok(o.admin.post("/admin/zones", { name: `Zone ${i}`, polygon: squarePolygon({ lat: 12.95 + i * 0.2, lon: 77.6 }), settings: QUIET }), 201);
+    }
+    const zones = (await ok(o.admin.get("/admin/zones"))).zones as { id: string }[];
+    expect(zones).toHaveLength(20);
+    const { families } = await scrape(o);
+    expect(zoneIdsIn(families)).toEqual(new Set(zones.map((z) => z.id)));
+    expect(families.get("dispatch_offers_total")!.metrics).toHaveLength(20 * 4);
+  }, 30_000);
+
   it("is for ops and admins: 401 without a token, 403 for drivers and the order service", async () => {
     const o = await newOrg(QUIET);
     const d = await o.addDriver();
