@@ -84,7 +84,7 @@ export const outbox = sqliteTable(
   (t) => [index("outbox_ref").on(t.ref)],
 );
 
-/** Small facts of the shell itself (outbox flush schedule and retry count). */
+/** Small facts of the shell itself: the outbox flush schedule and retry count, the Prometheus counters ("metrics"). */
 export const meta = sqliteTable("meta", {
   key: text("key").primaryKey(),
   value: text("value", { mode: "json" }).notNull(),

@@ -1,6 +1,7 @@
 import { mergeZoneSettings } from "../contracts/zones";
 import type { HealthFigures } from "../contracts/zone-health";
 import { audience } from "./audiences";
+import { firstAssignments } from "./first-assignments";
 import { addWait } from "./health-score";
 import type { HealthMark } from "./model";
 import { reviewAlerts } from "./zone-alerts";
@@ -33,13 +34,7 @@ const sameFigures = (a: HealthFigures | undefined, b: HealthFigures) =>
 /** Creation → first assignment of every delivery this decision assigned for the first time. */
 function recordFirstAssignments(tx: ZoneTx, mark: HealthMark): HealthMark {
   let waits = mark.waits;
-  for (const [id, after] of tx.changes.deliveries) {
-    if (!after.assignmentId || tx.state.deliveries.get(id)?.assignmentId) continue;
-    const assignment = tx.assignment(after.assignmentId);
-    if (!assignment) continue;
-    const createdAt = Date.parse(after.createdAt);
-    waits = addWait(waits, createdAt, Date.parse(assignment.createdAt) - createdAt, tx.now);
-  }
+  for (const { createdAt, waitMs } of firstAssignments(tx.state, tx.changes)) waits = addWait(waits, createdAt, waitMs, tx.now);
   return waits === mark.waits ? mark : { ...mark, waits };
 }
 

@@ -116,12 +116,12 @@ export class DeliveryWebhookSender {
     }
     const { error } = await postEvent(target, row.payload, production, clock());
     if (error === null) {
-      store.deliverySendDone(row.seq);
+      store.deliverySendDone(row.seq, "success");
       return { subscriptionId: row.subscriptionId, error };
     }
     const now = clock();
     const { deadLetter, ...failure } = failedWebhookAttempt(row, error, now, policy);
-    if (!(deadLetter && (await this.deadLettered(orgId, row, failure, now)))) store.deliverySendFailed(row.seq, failure);
+    if (!(deadLetter && (await this.deadLettered(orgId, row, failure, now)))) store.deliverySendFailed(row.seq, failure, "failure");
     return { subscriptionId: row.subscriptionId, error };
   }
 
@@ -129,7 +129,7 @@ export class DeliveryWebhookSender {
   private async deadLettered(orgId: string, row: DeliverySendRow, failure: Omit<WebhookFailure, "deadLetter">, now: number): Promise<boolean> {
     try {
       await writeDeliveryDeadLetter(this.options.db, { orgId, subscriptionId: row.subscriptionId, event: row.payload, ...failure, failedAt: now });
-      this.options.store.deliverySendDone(row.seq);
+      this.options.store.deliverySendDone(row.seq, "dead_letter");
       return true;
     } catch (error) {
       console.warn("delivery dead letter write failed; the event stays queued", String(error));

@@ -69,18 +69,18 @@ export class WebhookSender {
       due.map(async (row) => {
         // Without a webhook there is nobody to tell: the notice was for ops sockets only.
         const error = target ? await postNotice(target, row.payload, production) : null;
-        if (error === null) return store.webhookDone(row.id);
+        if (error === null) return store.webhookDone(row.id, target ? "success" : undefined);
         const now = clock();
         const { deadLetter, ...failure } = failedWebhookAttempt(row, error, now);
         if (deadLetter) {
           try {
             await writeDeadLetter(db, { notice: row.payload, ...failure, failedAt: now });
-            return store.webhookDone(row.id);
+            return store.webhookDone(row.id, "dead_letter");
           } catch (deadLetterError) {
             console.warn("dead letter write failed; the notice stays queued", String(deadLetterError));
           }
         }
-        store.webhookFailed(row.id, failure);
+        store.webhookFailed(row.id, failure, "failure");
       }),
     );
   }

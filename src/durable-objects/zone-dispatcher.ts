@@ -6,7 +6,7 @@ import { deliveryEventsOf } from "../domain/delivery-events";
 import { type DeliveryWebhookPolicy, deliveryWebhookPolicy } from "../domain/delivery-webhook-policy";
 import { customerView } from "../domain/delivery-tracking";
 import { isRelaxedEnvironment } from "../domain/environment";
-import { notFound } from "../domain/errors";
+import { DomainError, notFound } from "../domain/errors";
 import { d1WriteFailureRate } from "../domain/fault-injection";
 import type {
   AssignmentRecord,
@@ -22,10 +22,12 @@ import { type CommandInput, type CommandName, type CommandValue, runDecision } f
 import type { ZoneChanges } from "../domain/zone-changes";
 import type { ZoneHealth } from "../contracts/board";
 import { healthAnnouncement } from "../domain/health-watch";
-import { zoneHealth } from "../domain/zone-health";
+import { healthFiguresOf, zoneHealth } from "../domain/zone-health";
+import { type ZoneMetricsSnapshot, countDecision, zoneGauges } from "../domain/zone-metrics";
 import type { ZoneState } from "../domain/zone-state";
 import { ZoneTx } from "../domain/zone-tx";
 import { nextAlarmAt } from "./alarm-plan";
+import { type DecisionLine, logDecision } from "./decision-log";
 import { DeliveryWebhookSender } from "./delivery-webhook-sender";
 import { EventStream } from "./event-stream";
 import { OutboxFlusher } from "./outbox-flusher";
@@ -89,6 +91,8 @@ export class ZoneDispatcher extends DurableObject<ZoneEnv> {
   deliveryWebhookPolicy: DeliveryWebhookPolicy;
   /** Test seam: sees every committed change set (tests compare the paths into the registry). */
   onCommit: ((changes: ZoneChanges) => void) | null = null;
+  /** The LOG_LEVEL var for decision lines; tests turn them on (the test config logs failures only). */
+  logLevel: string | undefined;
 
   constructor(ctx: DurableObjectState, env: ZoneEnv) {
     super(ctx, env);
@@ -96,6 +100,7 @@ export class ZoneDispatcher extends DurableObject<ZoneEnv> {
     this.stream = new EventStream(this.store);
     this.outboxTarget = env.DB;
     this.deliveryWebhookPolicy = deliveryWebhookPolicy(env.ENVIRONMENT, env);
+    this.logLevel = env.LOG_LEVEL;
     this.sockets = new ZoneSockets(ctx, {
       orgId: () => this.state.zone?.orgId ?? null,
       eventsSince: (key, since) => this.store.eventsSince(key, since),
@@ -125,9 +130,17 @@ export class ZoneDispatcher extends DurableObject<ZoneEnv> {
 
   // ── decisions ───────────────────────────────────────────────────────────────────────────
 
-  /** Runs any command of the registry for the caller's org (the Worker's zone-client types it). */
-  async decide<N extends CommandName>(orgId: string, name: N, input: CommandInput<N>): Promise<ZoneResult<CommandValue<N>>> {
-    return this.decideNow(orgId, name, input);
+  /**
+   * Runs any command of the registry for the caller's org (the Worker's zone-client types it);
+   * `traceId` is the request's, for the decision's log line.
+   */
+  async decide<N extends CommandName>(
+    orgId: string,
+    name: N,
+    input: CommandInput<N>,
+    traceId: string | null = null,
+  ): Promise<ZoneResult<CommandValue<N>>> {
+    return this.decideNow(orgId, name, input, traceId);
   }
 
   /** Gives the object its zone: the one decision taken before an org is known. */
@@ -190,6 +203,14 @@ export class ZoneDispatcher extends DurableObject<ZoneEnv> {
   /** The zone's live counts, health figures and standing alerts. */
   async health(orgId: string): Promise<ZoneResult<ZoneHealth>> {
     return this.read(orgId, zoneHealth);
+  }
+
+  /** The zone's gauges, counters and histograms for a Prometheus scrape (memory only, no storage read). */
+  async metricsSnapshot(orgId: string): Promise<ZoneResult<ZoneMetricsSnapshot>> {
+    return this.read(orgId, (tx) => {
+      const { healthScore, demandLevel } = healthFiguresOf(tx).figures;
+      return { zoneId: tx.zone.id, gauges: zoneGauges(this.state), counters: this.store.counters, health: { healthScore, demandLevel } };
+    });
   }
 
   async getDriver(orgId: string, id: string): Promise<ZoneResult<DriverRecord>> {
@@ -301,20 +322,43 @@ export class ZoneDispatcher extends DurableObject<ZoneEnv> {
 
   // ── plumbing ────────────────────────────────────────────────────────────────────────────
 
-  private decideNow<N extends CommandName>(orgId: string, name: N, input: CommandInput<N>): ZoneResult<CommandValue<N>> {
+  private decideNow<N extends CommandName>(
+    orgId: string,
+    name: N,
+    input: CommandInput<N>,
+    traceId: string | null = null,
+  ): ZoneResult<CommandValue<N>> {
     return toZoneResult(() => {
       this.requireOrg(orgId);
-      return this.run(name, input);
+      return this.run(name, input, traceId);
     });
   }
 
-  /** Runs a command and commits it; a refusal throws before anything is stored. */
-  private run<N extends CommandName>(name: N, input: CommandInput<N>): CommandValue<N> {
-    const { value, changes } = runDecision(this.state, name, input, this.clock(), {
-      connected: (driverId) => this.sockets.isConnected(driverId),
-    });
-    this.commit(changes);
-    return value;
+  /**
+   * Runs a command and commits it; a refusal throws before anything is stored. Either way the
+   * decision gets its log line (names and counts only: the input is never logged).
+   */
+  private run<N extends CommandName>(name: N, input: CommandInput<N>, traceId: string | null = null): CommandValue<N> {
+    const startedAt = Date.now();
+    let outcome: DecisionLine["outcome"] = "failed";
+    let written = { rows: 0, events: 0 };
+    try {
+      const { value, changes } = runDecision(this.state, name, input, this.clock(), {
+        connected: (driverId) => this.sockets.isConnected(driverId),
+      });
+      written = this.commit(changes);
+      outcome = "committed";
+      return value;
+    } catch (error) {
+      if (error instanceof DomainError) outcome = "refused";
+      throw error;
+    } finally {
+      const zone = this.state.zone;
+      logDecision(
+        { command: name, orgId: zone?.orgId ?? null, zoneId: zone?.id ?? null, traceId, outcome, durationMs: Date.now() - startedAt, ...written },
+        this.logLevel,
+      );
+    }
   }
 
   /** Runs a read over the zone as a decision would see it, committing nothing. */
@@ -329,10 +373,12 @@ export class ZoneDispatcher extends DurableObject<ZoneEnv> {
    * Stores a decision with its numbered events in one transaction, applies it to memory, then
    * pushes the events. Sending never fails a decision: it is already durable and replayable.
    */
-  private commit(changes: ZoneChanges): void {
+  private commit(changes: ZoneChanges): { rows: number; events: number } {
     const rows = this.stream.sequence(changes.events, this.clock());
     const deliveryEvents = deliveryEventsOf(changes);
-    this.store.commit(changes, rows, deliveryEvents);
+    // Counted from the state before the decision, and stored in its transaction (never drifting from the audit).
+    const counters = countDecision(this.store.counters, this.state, changes);
+    const written = this.store.commit(changes, rows, deliveryEvents, counters);
     this.state.apply(changes);
     this.onCommit?.(changes);
     this.stream.committed(rows);
@@ -343,6 +389,7 @@ export class ZoneDispatcher extends DurableObject<ZoneEnv> {
     const outboxGrew = changes.audit.length > 0 || changes.history.length > 0 || changes.unassigned.size > 0 || changes.tickets.length > 0;
     if (outboxGrew) this.flusher.rowsAdded();
     this.rearm();
+    return { rows: written, events: rows.length };
   }
 
   /**

@@ -6,4 +6,6 @@ export interface ZoneEnv extends DeliveryWebhookPolicyVars {
   ENVIRONMENT?: string;
   /** Test-only: share of outbox writes to D1 to fail (0–1); ignored unless ENVIRONMENT is relaxed. */
   FAULT_D1_WRITE_FAILURE_RATE?: string;
+  /** `error` logs only failed requests and decisions; anything else (or nothing) logs every one. */
+  LOG_LEVEL?: string;
 }

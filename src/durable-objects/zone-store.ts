@@ -30,6 +30,7 @@ import type { ZoneArchive, ZoneState } from "../domain/zone-state";
 import { rebuildZoneState } from "../domain/zone-reload";
 import type { ZoneChanges } from "../domain/zone-changes";
 import type { DeliveryEvent } from "../contracts/delivery-webhooks";
+import { type Webhook, type WebhookOutcome, type ZoneCounters, countWebhookSend, readCounters } from "../domain/zone-metrics";
 
 interface OutboxPayloads {
   audit: AuditEntry;
@@ -63,6 +64,7 @@ const UPSERT = {
     "INSERT INTO audience_seq (audience, seq) VALUES (?, ?) ON CONFLICT(audience) DO UPDATE SET seq = excluded.seq",
   timer:
     "INSERT INTO timers (kind, ref, due_at) VALUES (?, ?, ?) ON CONFLICT(kind, ref) DO UPDATE SET due_at = excluded.due_at",
+  meta: "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
 };
 /** Queues an ops notice for a fresh round of attempts (a new one, or a dead letter sent again). */
 const ENQUEUE_WEBHOOK =
@@ -77,6 +79,11 @@ const CHAIN_HEAD =
   "NOT EXISTS (SELECT 1 FROM delivery_sends e WHERE e.subscription_id = s.subscription_id AND e.delivery_id = s.delivery_id AND e.seq < s.seq)";
 /** At most this many events are kept per audience for replay. */
 const EVENTS_PER_AUDIENCE = 1000;
+
+/** What the commit writes through: SqlStorage, or a wrapper of it. */
+interface SqlWriter {
+  exec(query: string, ...bindings: unknown[]): void;
+}
 
 /** A multi-row INSERT: its head, and the placeholders of one row. */
 interface RowsInsert {
@@ -100,7 +107,7 @@ const MAX_BOUND_PARAMETERS = 100;
  * them took about a fifth off a create+accept cycle, README "Performance"). Rows keep their
  * order (the outbox seq follows it).
  */
-function insertRows(sql: SqlStorage, insert: RowsInsert, rows: unknown[][]): void {
+function insertRows(sql: SqlWriter, insert: RowsInsert, rows: unknown[][]): void {
   const perStatement = Math.floor(MAX_BOUND_PARAMETERS / insert.columns);
   for (let start = 0; start < rows.length; start += perStatement) {
     const chunk = rows.slice(start, start + perStatement);
@@ -123,6 +130,17 @@ export interface StreamRow {
   seq: number;
   createdAt: number;
   payload: string;
+}
+
+/** SQL that adds up the rows its statements wrote: a decision's log line reports them. */
+function countingWrites(sql: SqlStorage): SqlWriter & { rows: number } {
+  const counting = {
+    rows: 0,
+    exec: (query: string, ...bindings: unknown[]) => {
+      counting.rows += sql.exec(query, ...bindings).rowsWritten;
+    },
+  };
+  return counting;
 }
 
 /** Location ticks change memory only; a decision with nothing durable skips the transaction. */
@@ -149,8 +167,10 @@ export interface FlushSchedule {
 }
 
 const FLUSH_KEY = "outbox_flush";
+/** The zone's health mark (domain/health-watch.ts): recent waits, last announcement, alerts standing. */
 const HEALTH_KEY = "zone_health";
-const UPSERT_META = "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value";
+/** The zone's Prometheus counters (domain/zone-metrics.ts), rewritten whole with whatever counted. */
+const METRICS_KEY = "metrics";
 
 /**
  * The zone object's only access to its SQLite: load the working set once, commit decisions,
@@ -158,6 +178,7 @@ const UPSERT_META = "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key
  */
 export class ZoneStore implements ZoneArchive {
   private readonly db: DrizzleSqliteDODatabase<typeof schema>;
+  private counted: ZoneCounters | null = null;
 
   constructor(private readonly storage: DurableObjectStorage) {
     this.db = drizzle(storage, { schema });
@@ -242,14 +263,21 @@ export class ZoneStore implements ZoneArchive {
       .map((row) => row.data as AssignmentRecord);
   }
 
+  /** The zone's counters as last committed (read from meta once, then kept in memory). */
+  get counters(): ZoneCounters {
+    this.counted ??= readCounters(this.db.select().from(schema.meta).where(eq(schema.meta.key, METRICS_KEY)).get()?.value);
+    return this.counted;
+  }
+
   /**
-   * Writes one decision atomically: records, timers and its outbox rows, or nothing. This is
-   * the hot path of every decision, so it runs fixed SQL strings (prepared once by the runtime)
-   * rather than building each statement with drizzle; the tables are those of zone-schema.ts.
+   * Writes one decision atomically: records, timers, its outbox rows and the counters it moved
+   * (null: none), or nothing. Answers how many rows it wrote. This is the hot path of every
+   * decision, so it runs fixed SQL strings (prepared once by the runtime) rather than building
+   * each statement with drizzle; the tables are those of zone-schema.ts.
    */
-  commit(changes: ZoneChanges, stream: StreamRow[] = [], deliveryEvents: DeliveryEvent[] = []): void {
-    if (!hasDurableWork(changes) && stream.length === 0) return;
-    const sql = this.storage.sql;
+  commit(changes: ZoneChanges, stream: StreamRow[] = [], deliveryEvents: DeliveryEvent[] = [], counters: ZoneCounters | null = null): number {
+    if (!hasDurableWork(changes) && stream.length === 0) return 0;
+    const sql = countingWrites(this.storage.sql);
     const json = JSON.stringify;
     this.storage.transactionSync(() => {
       if (changes.zone) sql.exec(UPSERT.zone, changes.zone.id, json(changes.zone));
@@ -276,7 +304,7 @@ export class ZoneStore implements ZoneArchive {
         ...[...changes.unassigned.values()].map((r) => ["unassigned", r.deliveryId, json(r)]),
         ...changes.tickets.map((t) => ["ticket", t.deliveryId, json(t)]),
       ]);
-      if (changes.health) sql.exec(UPSERT_META, HEALTH_KEY, json(changes.health));
+      if (changes.health) sql.exec(UPSERT.meta, HEALTH_KEY, json(changes.health));
       for (const n of changes.notifications) sql.exec(ENQUEUE_WEBHOOK, n.id, json(n), Date.parse(n.occurredAt));
       insertRows(sql, INSERT_DELIVERY_EVENT, deliveryEvents.map((e) => [e.id, json(e)]));
       // The events are the streams' seq counters too (see lastSeq), so no counter row is written.
@@ -285,7 +313,21 @@ export class ZoneStore implements ZoneArchive {
         // Besides the age limit (pruneEvents), a stream keeps its last EVENTS_PER_AUDIENCE events.
         if (e.seq % 100 === 0) sql.exec("DELETE FROM events WHERE audience = ? AND seq <= ?", e.audience, e.seq - EVENTS_PER_AUDIENCE);
       }
+      if (counters) sql.exec(UPSERT.meta, METRICS_KEY, json(counters));
     });
+    if (counters) this.counted = counters;
+    return sql.rows;
+  }
+
+  /** Runs a send's queue write with its counter (when it counts) in one transaction. */
+  private recordSend(webhook: Webhook, outcome: WebhookOutcome | undefined, write: () => void): void {
+    if (!outcome) return write();
+    const counters = countWebhookSend(this.counters, webhook, outcome);
+    this.storage.transactionSync(() => {
+      write();
+      this.storage.sql.exec(UPSERT.meta, METRICS_KEY, JSON.stringify(counters));
+    });
+    this.counted = counters;
   }
 
   /** The last seq given out on an audience's stream (0 before the first event). */
@@ -364,12 +406,13 @@ export class ZoneStore implements ZoneArchive {
     return this.db.select({ at: min(schema.webhookQueue.nextAttemptAt) }).from(schema.webhookQueue).get()?.at ?? null;
   }
 
-  webhookDone(id: string): void {
-    this.db.delete(schema.webhookQueue).where(eq(schema.webhookQueue.id, id)).run();
+  /** A notice leaves the queue; `counted` is the send's outcome (none when nothing was sent). */
+  webhookDone(id: string, counted?: WebhookOutcome): void {
+    this.recordSend("ops", counted, () => this.db.delete(schema.webhookQueue).where(eq(schema.webhookQueue.id, id)).run());
   }
 
-  webhookFailed(id: string, failure: Omit<WebhookFailure, "deadLetter">): void {
-    this.db.update(schema.webhookQueue).set(failure).where(eq(schema.webhookQueue.id, id)).run();
+  webhookFailed(id: string, failure: Omit<WebhookFailure, "deadLetter">, counted?: WebhookOutcome): void {
+    this.recordSend("ops", counted, () => this.db.update(schema.webhookQueue).set(failure).where(eq(schema.webhookQueue.id, id)).run());
   }
 
   // ── the delivery webhooks' queue ────────────────────────────────────────────────────────
@@ -435,12 +478,13 @@ export class ZoneStore implements ZoneArchive {
     return this.storage.sql.exec<{ at: number | null }>(`SELECT min(next_attempt_at) AS at FROM delivery_sends s WHERE ${CHAIN_HEAD}`).one().at;
   }
 
-  deliverySendDone(seq: number): void {
-    this.db.delete(schema.deliverySends).where(eq(schema.deliverySends.seq, seq)).run();
+  /** A send leaves the queue; `counted` is its outcome (none when nothing was sent). */
+  deliverySendDone(seq: number, counted?: WebhookOutcome): void {
+    this.recordSend("delivery", counted, () => this.db.delete(schema.deliverySends).where(eq(schema.deliverySends.seq, seq)).run());
   }
 
-  deliverySendFailed(seq: number, failure: Omit<WebhookFailure, "deadLetter">): void {
-    this.db.update(schema.deliverySends).set(failure).where(eq(schema.deliverySends.seq, seq)).run();
+  deliverySendFailed(seq: number, failure: Omit<WebhookFailure, "deadLetter">, counted?: WebhookOutcome): void {
+    this.recordSend("delivery", counted, () => this.db.update(schema.deliverySends).set(failure).where(eq(schema.deliverySends.seq, seq)).run());
   }
 
   flushSchedule(): FlushSchedule {

@@ -1,7 +1,7 @@
 import type { ZoneDispatcher } from "../durable-objects/zone-dispatcher";
 import type { ZoneEnv } from "../durable-objects/zone-env";
 
-/** Bindings and vars of wrangler.toml (`DB` and `ENVIRONMENT` come from `ZoneEnv`, all a zone object reads). */
+/** Bindings and vars of wrangler.toml (`DB`, `ENVIRONMENT` and `LOG_LEVEL` come from `ZoneEnv`, all a zone object reads). */
 export interface Env extends ZoneEnv {
   ZONES: DurableObjectNamespace<ZoneDispatcher>;
   /** The built page bundles (dist/web, wrangler.toml [assets]). */
@@ -19,8 +19,6 @@ export interface Env extends ZoneEnv {
   /** Longest accepted token lifetime, `exp − now`, in seconds (default 30 days). */
   JWT_MAX_TTL_SECONDS?: string;
   PUBLIC_BASE_URL?: string;
-  /** `error` logs only failed requests; anything else (or nothing) logs every request. */
-  LOG_LEVEL?: string;
   /** Key that tracking tokens are derived with (JWT_SECRET when unset); changing it changes every tracking link. */
   TRACKING_SECRET?: string;
 }

@@ -59,14 +59,17 @@ const ERRORS: Record<number, string> = {
   429: "Rate limited (Retry-After says when to try again)",
 };
 
+/** An answer's content: its JSON schema, a string of its own media type, or none. */
+function answerContent(answer: NonNullable<RouteSpec["answers"]>[number]) {
+  if (answer.mediaType) return { content: { [answer.mediaType]: { schema: { type: "string" } } } };
+  return answer.schema ? { content: { "application/json": { schema: withoutMeta(answerSchema(answer.schema)) } } } : {};
+}
+
 function operation(method: string, spec: RouteSpec) {
   const answers = spec.answers ?? {};
   const responses: Record<string, object> = {};
   for (const [status, answer] of Object.entries(answers)) {
-    responses[status] = {
-      description: answer.description,
-      ...(answer.schema ? { content: { "application/json": { schema: withoutMeta(answerSchema(answer.schema)) } } } : {}),
-    };
+    responses[status] = { description: answer.description, ...answerContent(answer) };
   }
   for (const [status, description] of Object.entries(ERRORS)) {
     if (status === "413" || status === "415") if (!spec.body) continue;

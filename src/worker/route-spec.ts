@@ -13,6 +13,8 @@ interface RouteAnswer {
   description: string;
   /** The JSON body; none for an answer without one (a 101 upgrade). */
   schema?: z.ZodType;
+  /** The media type of a body that is not JSON (Prometheus text): the document shows it as a string. */
+  mediaType?: string;
 }
 
 export interface RouteSpec {

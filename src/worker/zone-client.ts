@@ -22,14 +22,17 @@ export type ZoneStub = ReturnType<typeof zoneStub>;
 /**
  * Runs a command of the zone's registry (domain/zone-commands.ts) for the org. RPC stubs lose a
  * method's type parameters, so this is the one place that gives `decide` its types back.
+ * `traceId` is the request's (`c.get("traceId")`): the zone logs it with the decision, so the
+ * request line and the decision line can be followed together.
  */
 export function decide<N extends CommandName>(
   zone: ZoneStub,
   orgId: string,
   name: N,
   input: CommandInput<N>,
+  traceId: string | null,
 ): Promise<ZoneResult<CommandValue<N>>> {
-  return zone.decide(orgId, name, input) as unknown as Promise<ZoneResult<CommandValue<N>>>;
+  return zone.decide(orgId, name, input, traceId) as unknown as Promise<ZoneResult<CommandValue<N>>>;
 }
 
 /** A zone's answer, or its refusal re-thrown for the error handler to map onto a status. */
@@ -125,6 +128,6 @@ export function moveAvailability(
 ): Promise<DriverRecord> {
   const caller = c.get("caller");
   return callDriverZone(c.env, caller.org, driverId, (zone) =>
-    decide(zone, caller.org, "changeAvailability", { driverId, command, actor: actorOf(caller), options }),
+    decide(zone, caller.org, "changeAvailability", { driverId, command, actor: actorOf(caller), options }, c.get("traceId")),
   );
 }

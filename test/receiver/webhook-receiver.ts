@@ -7,7 +7,11 @@
  *   POST /hooks/<name>?fail=N   answers 500 to the first N requests of <name>, then 204
  *        …&delayMs=M            answers only after M ms (a slow receiver)
  *   GET  /log/<name>            what <name> received: [{ headers, body, signatureValid }]
+ *   POST /promtool              runs `promtool check metrics` on the body (a scrape), since the
+ *                               runtime tests cannot start processes: { available, required, exitCode, output }
+ *                               (`required`: REQUIRE_PROMTOOL=1, so a missing promtool fails instead of skipping)
  */
+import { spawn } from "node:child_process";
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { type IncomingMessage, createServer } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -39,6 +43,21 @@ async function readBody(req: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString("utf8");
 }
 
+/** What `promtool check metrics` says of an exposition; `available: false` when promtool is not on PATH. */
+function promtoolCheck(text: string): Promise<{ available: boolean; exitCode: number | null; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn("promtool", ["check", "metrics"], { stdio: ["pipe", "pipe", "pipe"] });
+    let output = "";
+    child.stdout.on("data", (chunk) => (output += chunk));
+    child.stderr.on("data", (chunk) => (output += chunk));
+    child.on("error", (error: NodeJS.ErrnoException) => resolve({ available: error.code !== "ENOENT", exitCode: null, output: String(error) }));
+    child.on("close", (exitCode) => resolve({ available: true, exitCode, output }));
+    // A promtool that is missing or exits early must not take the receiver down with EPIPE.
+    child.stdin.on("error", () => {});
+    child.stdin.end(text);
+  });
+}
+
 /** Starts the receiver on a free loopback port; answers its base URL. */
 export async function startWebhookReceiver(): Promise<string> {
   const log = new Map<string, Received[]>();
@@ -47,6 +66,11 @@ export async function startWebhookReceiver(): Promise<string> {
     const [, route, name = ""] = url.pathname.split("/");
     if (req.method === "GET" && route === "log") {
       res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(log.get(name) ?? []));
+      return;
+    }
+    if (req.method === "POST" && route === "promtool") {
+      const checked = await promtoolCheck(await readBody(req));
+      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ ...checked, required: process.env.REQUIRE_PROMTOOL === "1" }));
       return;
     }
     if (req.method !== "POST" || route !== "hooks") {

@@ -29,6 +29,8 @@ const ISO = /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z/g;
 const BLANKED: Record<string, (value: unknown) => unknown> = {
   trackingTokenHash: (v) => typeof v === "string" && "<token hash>",
   responseTimeMs: (v) => typeof v === "number" && "<duration>",
+  // Zone health's recent waits: [creation minute, total wait ms, count].
+  waits: (v) => Array.isArray(v) && v.map((bucket) => (Array.isArray(bucket) ? ["<minute>", "<duration>", bucket[2]] : bucket)),
 };
 
 /** Maps and Sets as arrays; ids numbered by first appearance; times, tokens and durations blanked. */

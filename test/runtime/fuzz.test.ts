@@ -127,6 +127,7 @@ const FUZZED: FuzzRoute[] = [
   { method: "POST", path: "/v2/admin/webhooks/subscriptions/:id/test", idPool: "subscriptionIds", body: () => ({}) },
   { method: "GET", path: "/v2/admin/webhooks/subscriptions/:id/dead-letters", idPool: "subscriptionIds", query: ["limit"] },
   { method: "POST", path: "/v2/admin/webhooks/subscriptions/:id/dead-letters/:deadLetterId/retry", idPool: "subscriptionIds", body: () => ({}) },
+  { method: "GET", path: "/v2/admin/metrics" },
 ];
 
 const METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];

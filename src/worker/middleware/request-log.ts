@@ -2,6 +2,7 @@ import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import { matchedRoutes } from "hono/route";
 import { toHex } from "../../domain/hex";
+import { isLogged } from "../../domain/log-level";
 import { traceContextOf } from "../../domain/trace-context";
 import type { AppEnv } from "../app-env";
 import { isSocketUpgrade } from "./security-headers";
@@ -27,7 +28,7 @@ export const requestLog = createMiddleware<AppEnv>(async (c, next) => {
   if (!isSocketUpgrade(c.res)) c.header("traceparent", trace.traceparent);
   const status = c.res.status;
   const level = status >= 500 ? "error" : "info";
-  if (level !== "error" && c.env.LOG_LEVEL?.toLowerCase() === "error") return;
+  if (!isLogged(level, c.env.LOG_LEVEL)) return;
   const caller = c.get("caller");
   console.log(
     JSON.stringify({

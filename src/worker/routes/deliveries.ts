@@ -32,7 +32,7 @@ const cancelBy = (...roles: Role[]) =>
     const { id } = c.req.valid("param");
     const zone = await deliveryZone(c.env, caller.org, id);
     const delivery = unwrap(
-      await decide(zone, caller.org, "cancelDelivery", { deliveryId: id, reason: c.req.valid("json").reason, actor: actorOf(caller) }),
+      await decide(zone, caller.org, "cancelDelivery", { deliveryId: id, reason: c.req.valid("json").reason, actor: actorOf(caller) }, c.get("traceId")),
     );
     return c.json(deliveryView(delivery, await trackingLinkOf(c, delivery)));
   });
@@ -63,7 +63,7 @@ export const deliveryRoutes = new Hono<AppEnv>()
         decide(zoneStub(c.env, caller.org, zone.id), caller.org, "createDelivery", {
           delivery: { ...input, id, orderId, trackingTokenHash: tokenHash },
           actor: actorOf(caller),
-        }),
+        }, c.get("traceId")),
       async () => {
         await forgetEntries(c.env.DB, caller.org, [
           { kind: "delivery", ref: id },
@@ -98,7 +98,7 @@ export const deliveryRoutes = new Hono<AppEnv>()
       const zone = await deliveryZone(c.env, caller.org, id);
       if (driverId) await requireDriverInZone(c.env, caller.org, driverId, id);
       const delivery = unwrap(
-        await decide(zone, caller.org, "reassignDelivery", { deliveryId: id, ...(driverId ? { driverId } : {}), actor: actorOf(caller) }),
+        await decide(zone, caller.org, "reassignDelivery", { deliveryId: id, ...(driverId ? { driverId } : {}), actor: actorOf(caller) }, c.get("traceId")),
       );
       return c.json(deliveryView(delivery, await trackingLinkOf(c, delivery)));
     },
@@ -124,7 +124,7 @@ export const deliveryRoutes = new Hono<AppEnv>()
       const { id, deliveryId } = c.req.valid("param");
       const zone = await deliveryZone(c.env, org, deliveryId);
       const delivery = unwrap(
-        await decide(zone, org, "releaseDelivery", { driverId: id, deliveryId, reason: c.req.valid("json").reason }),
+        await decide(zone, org, "releaseDelivery", { driverId: id, deliveryId, reason: c.req.valid("json").reason }, c.get("traceId")),
       );
       return c.json(driverDeliveryView(delivery));
     },
@@ -141,7 +141,7 @@ export const deliveryRoutes = new Hono<AppEnv>()
       const { status, reason } = c.req.valid("json");
       const zone = await deliveryZone(c.env, org, deliveryId);
       const delivery = unwrap(
-        await decide(zone, org, "reportDeliveryStatus", { driverId: id, deliveryId, status, reason: reason ?? null }),
+        await decide(zone, org, "reportDeliveryStatus", { driverId: id, deliveryId, status, reason: reason ?? null }, c.get("traceId")),
       );
       return c.json(driverDeliveryView(delivery));
     },

@@ -21,7 +21,7 @@ export const driverRoutes = new Hono<AppEnv>()
     const id = crypto.randomUUID();
     await registerDriverEntry(c.env.DB, caller.org, zoneId, id);
     const driver = await createOrUndo(
-      () => decide(zoneStub(c.env, caller.org, zoneId), caller.org, "createDriver", { driverId: id, profile: input }),
+      () => decide(zoneStub(c.env, caller.org, zoneId), caller.org, "createDriver", { driverId: id, profile: input }, c.get("traceId")),
       () => forgetEntries(c.env.DB, caller.org, [{ kind: "driver", ref: id }]),
     );
     return c.json(driverView(driver, caller), 201);
@@ -59,7 +59,7 @@ export const driverRoutes = new Hono<AppEnv>()
       );
     }
     const driver = await callDriverZone(c.env, caller.org, id, (zone) =>
-      Object.keys(profile).length > 0 ? decide(zone, caller.org, "editDriver", { driverId: id, patch: profile }) : zone.getDriver(caller.org, id),
+      Object.keys(profile).length > 0 ? decide(zone, caller.org, "editDriver", { driverId: id, patch: profile }, c.get("traceId")) : zone.getDriver(caller.org, id),
     );
     return c.json(driverView(driver, caller));
   })
@@ -77,7 +77,7 @@ export const driverRoutes = new Hono<AppEnv>()
       const unknown = preferences.find((p) => !known.has(p.zoneId));
       if (unknown) throw notFound(`Zone ${unknown.zoneId} not found`);
       const driver = await callDriverZone(c.env, caller.org, id, (zone) =>
-        decide(zone, caller.org, "setZonePreferences", { driverId: id, preferences }),
+        decide(zone, caller.org, "setZonePreferences", { driverId: id, preferences }, c.get("traceId")),
       );
       return c.json({ driverId: id, preferences: driverView(driver, caller).zonePreferences });
     },
@@ -87,7 +87,7 @@ export const driverRoutes = new Hono<AppEnv>()
     const { id } = c.req.valid("param");
     const report = c.req.valid("json");
     const { applied, driver } = await callDriverZone(c.env, caller.org, id, (zone) =>
-      decide(zone, caller.org, "recordLocation", { driverId: id, report }),
+      decide(zone, caller.org, "recordLocation", { driverId: id, report }, c.get("traceId")),
     );
     return c.json({ success: true, driverId: id, applied, location: driver.location });
   })

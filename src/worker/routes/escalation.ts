@@ -35,13 +35,13 @@ export const escalationRoutes = new Hono<AppEnv>()
       if (!record) throw notFound("Unassigned order not found");
       const request = { recordId: id, deliveryId: record.deliveryId, ...c.req.valid("json") };
       const zone = zoneStub(c.env, caller.org, record.zoneId);
-      return c.json(unwrap(await decide(zone, caller.org, "escalate", { request, actor: actorOf(caller) })));
+      return c.json(unwrap(await decide(zone, caller.org, "escalate", { request, actor: actorOf(caller) }, c.get("traceId"))));
     },
   )
   .post("/admin/escalation/check", describe({ summary: "Run the escalation ladder in every zone now", tag: "Escalation", answers: { 200: { description: "`{ checked, escalated }`" } } }), body(EmptyBody), allow("ops", "admin"), async (c) => {
     const { org } = c.get("caller");
     const perZone = await Promise.all(
-      (await zoneIdsOf(c.env.DB, org)).map(async (id) => unwrap(await decide(zoneStub(c.env, org, id), org, "checkEscalations", {}))),
+      (await zoneIdsOf(c.env.DB, org)).map(async (id) => unwrap(await decide(zoneStub(c.env, org, id), org, "checkEscalations", {}, c.get("traceId")))),
     );
     return c.json({
       checked: perZone.reduce((sum, zone) => sum + zone.checked, 0),

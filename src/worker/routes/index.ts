@@ -5,6 +5,7 @@ import { deliveryWebhookRoutes } from "./delivery-webhooks";
 import { deliveryRoutes } from "./deliveries";
 import { driverRoutes } from "./drivers";
 import { escalationRoutes } from "./escalation";
+import { metricsRoutes } from "./metrics";
 import { offerRoutes } from "./offers";
 import { opsSettingsRoutes } from "./ops-settings";
 import { trackingRoutes } from "./tracking";
@@ -20,4 +21,5 @@ export const routes = new Hono<AppEnv>()
   .route("/", trackingRoutes)
   .route("/", escalationRoutes)
   .route("/", opsSettingsRoutes)
-  .route("/", deliveryWebhookRoutes);
+  .route("/", deliveryWebhookRoutes)
+  .route("/", metricsRoutes);

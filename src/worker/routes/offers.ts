@@ -27,7 +27,7 @@ export const offerRoutes = new Hono<AppEnv>()
         driverId,
         ...(expiresInSeconds === undefined ? {} : { expiresInSeconds }),
         actor: actorOf(caller),
-      }),
+      }, c.get("traceId")),
     );
     return c.json({ success: true, offerId: offer.id, expiresAt: offer.expiresAt, payload: offer.payload }, 201);
   })
@@ -49,7 +49,7 @@ export const offerRoutes = new Hono<AppEnv>()
       const { id, offerId } = c.req.valid("param");
       const { acceptedAt } = c.req.valid("json");
       const accepted = await callDriverZone(c.env, org, id, (zone) =>
-        decide(zone, org, "acceptOffer", { driverId: id, offerId, ...(acceptedAt ? { acceptedAt } : {}) }),
+        decide(zone, org, "acceptOffer", { driverId: id, offerId, ...(acceptedAt ? { acceptedAt } : {}) }, c.get("traceId")),
       );
       return c.json({ success: true, ...accepted });
     },
@@ -65,7 +65,7 @@ export const offerRoutes = new Hono<AppEnv>()
       const { id, offerId } = c.req.valid("param");
       const { reason } = c.req.valid("json");
       const rejected = await callDriverZone(c.env, org, id, (zone) =>
-        decide(zone, org, "rejectOffer", { driverId: id, offerId, ...(reason ? { reason } : {}) }),
+        decide(zone, org, "rejectOffer", { driverId: id, offerId, ...(reason ? { reason } : {}) }, c.get("traceId")),
       );
       return c.json({ success: true, ...rejected });
     },

@@ -72,7 +72,7 @@ export const zoneRoutes = new Hono<AppEnv>()
       const patch = c.req.valid("json");
       // The patch is valid on its own; merged with what the zone holds it must still be.
       check(ZoneSettings, mergeZoneSettings(zone.settings, patch), "body");
-      const updated = unwrap(await decide(zoneStub(c.env, org, zone.id), org, "updateSettings", { patch }));
+      const updated = unwrap(await decide(zoneStub(c.env, org, zone.id), org, "updateSettings", { patch }, c.get("traceId")));
       await saveZone(c.env.DB, updated);
       forgetZones(org);
       return c.json(updated.settings);
