@@ -800,7 +800,7 @@ class ModelRun {
   /** Every committed audit/history row is in D1 already or still waits in the outbox, which has a flush planned. */
   private expectNothingLost(): void {
     const { log, storage, d1 } = this.z;
-    const queued = new Set(storage.outbox.map((row) => row.payload.id));
+    const queued = new Set(storage.outbox.map((row) => (row.kind === "cost" ? row.payload.deliveryId : row.payload.id)));
     for (const e of log.audit) if (!d1.audit.has(e.id)) expect(queued.has(e.id), `audit row ${e.id} v${e.version} of ${e.deliveryId}`).toBe(true);
     for (const h of log.history) if (!d1.history.has(h.id)) expect(queued.has(h.id), `history row ${h.id} of ${h.driverId}`).toBe(true);
     if (storage.outbox.length > 0) expect(this.z.flushDueAt(), `${storage.outbox.length} outbox rows with no flush planned`).not.toBeNull();
@@ -834,6 +834,10 @@ class ModelRun {
     }
     for (const d of log.deliveries.values()) {
       if (d.unassigned) expect(d1.unassigned.get(d.unassigned.id), `unassigned record of ${d.id} in D1`).toEqual(d.unassigned);
+      // Each delivered delivery's pay is in D1 once, as the record keeps it; nothing else is paid.
+      const cost = d1.costs.get(d.id);
+      if (d.status === "delivered") expect(cost?.driverPayment, `delivery cost of ${d.id} in D1`).toBe(d.earning);
+      else expect(cost, `no delivery cost for ${d.status} ${d.id}`).toBeUndefined();
     }
     this.count("d1:checked");
   }
