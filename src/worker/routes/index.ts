@@ -7,6 +7,7 @@ import { driverRoutes } from "./drivers";
 import { escalationRoutes } from "./escalation";
 import { offerRoutes } from "./offers";
 import { opsSettingsRoutes } from "./ops-settings";
+import { reportRoutes } from "./reports";
 import { trackingRoutes } from "./tracking";
 import { zoneRoutes } from "./zones";
 
@@ -20,4 +21,5 @@ export const routes = new Hono<AppEnv>()
   .route("/", trackingRoutes)
   .route("/", escalationRoutes)
   .route("/", opsSettingsRoutes)
-  .route("/", deliveryWebhookRoutes);
+  .route("/", deliveryWebhookRoutes)
+  .route("/", reportRoutes);
