@@ -60,7 +60,7 @@ export const NO_TOTALS: PerformanceTotals = {
 /** `a + sign × b`, field by field. */
 export function combineTotals(a: PerformanceTotals, b: PerformanceTotals, sign: 1 | -1 = 1): PerformanceTotals {
   const out = { ...a };
-  for (const key of Object.keys(out) as (keyof PerformanceTotals)[]) out[key] = a[key] + sign * b[key];
+  for (const key of Object.keys(out) as (keyof PerformanceTotals)[]) out[key] = sign === 1 ? a[key] + b[key] : a[key] - b[key];
   return out;
 }
 
