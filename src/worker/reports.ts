@@ -102,36 +102,38 @@ export async function dispatchReport(db: D1Database, scope: ReportScope): Promis
   const d1 = drizzle(db);
   const inZone = <T extends typeof deliveryAuditLogs.zoneId | typeof unassignedOrders.zoneId>(column: T) =>
     scope.zoneId === undefined ? undefined : eq(column, scope.zoneId);
-  const [events, unassigned, waits] = await d1.batch([
-    d1
-      .select({
-        type: deliveryAuditLogs.eventType,
-        events: sql<number>`count(*)`,
-        deliveries: sql<number>`count(DISTINCT ${deliveryAuditLogs.deliveryId})`,
-      })
-      .from(deliveryAuditLogs)
-      .where(
-        and(
-          eq(deliveryAuditLogs.orgId, scope.orgId),
-          inArray(deliveryAuditLogs.eventType, [...COUNTED_EVENTS]),
-          gte(deliveryAuditLogs.timestamp, scope.from),
-          lt(deliveryAuditLogs.timestamp, scope.to),
-          inZone(deliveryAuditLogs.zoneId),
-        ),
-      )
-      .groupBy(deliveryAuditLogs.eventType),
-    d1
-      .select({ reason: unassignedOrders.failureReason, count: sql<number>`count(*)` })
-      .from(unassignedOrders)
-      .where(
-        and(
-          eq(unassignedOrders.orgId, scope.orgId),
-          gte(unassignedOrders.firstAttemptAt, scope.from),
-          lt(unassignedOrders.firstAttemptAt, scope.to),
-          inZone(unassignedOrders.zoneId),
-        ),
-      )
-      .groupBy(unassignedOrders.failureReason),
+  const [[events, unassigned], waits] = await Promise.all([
+    d1.batch([
+      d1
+        .select({
+          type: deliveryAuditLogs.eventType,
+          events: sql<number>`count(*)`,
+          deliveries: sql<number>`count(DISTINCT ${deliveryAuditLogs.deliveryId})`,
+        })
+        .from(deliveryAuditLogs)
+        .where(
+          and(
+            eq(deliveryAuditLogs.orgId, scope.orgId),
+            inArray(deliveryAuditLogs.eventType, [...COUNTED_EVENTS]),
+            gte(deliveryAuditLogs.timestamp, scope.from),
+            lt(deliveryAuditLogs.timestamp, scope.to),
+            inZone(deliveryAuditLogs.zoneId),
+          ),
+        )
+        .groupBy(deliveryAuditLogs.eventType),
+      d1
+        .select({ reason: unassignedOrders.failureReason, count: sql<number>`count(*)` })
+        .from(unassignedOrders)
+        .where(
+          and(
+            eq(unassignedOrders.orgId, scope.orgId),
+            gte(unassignedOrders.firstAttemptAt, scope.from),
+            lt(unassignedOrders.firstAttemptAt, scope.to),
+            inZone(unassignedOrders.zoneId),
+          ),
+        )
+        .groupBy(unassignedOrders.failureReason),
+    ]),
     d1.all<{ wait: number; rank: number; n: number }>(waitsQuery(scope)),
   ]);
   const count = (type: (typeof COUNTED_EVENTS)[number]) => events.find((e) => e.type === type)?.events ?? 0;
