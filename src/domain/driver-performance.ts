@@ -8,7 +8,7 @@ import type { PerformanceMetrics } from "../contracts/performance";
 import type { DeliveryRecord, OfferRecord } from "./model";
 
 /** A delivery is on time when delivered no later than its accepted offer's estimate plus this. */
-export const ON_TIME_GRACE_MS = 5 * 60_000;
+const ON_TIME_GRACE_MS = 5 * 60_000;
 
 export function isOnTime(deliveredAt: number, estimatedDeliveryTime: string): boolean {
   return deliveredAt <= Date.parse(estimatedDeliveryTime) + ON_TIME_GRACE_MS;

@@ -113,7 +113,7 @@ export interface DeliveryRecord {
   updatedAt: string;
 }
 
-export interface DeliveryRating {
+interface DeliveryRating {
   rating: number;
   comment: string | null;
   ratedAt: string;

@@ -7,8 +7,8 @@ import { iso } from "./model";
  */
 
 const HOUR_MS = 3_600_000;
-export const DEFAULT_SPAN_MS = 24 * HOUR_MS;
-export const MAX_SPAN_DAYS = 92;
+const DEFAULT_SPAN_MS = 24 * HOUR_MS;
+const MAX_SPAN_DAYS = 92;
 
 export type ReportWindow = { ok: true; from: string; to: string } | { ok: false; path: string; message: string };
 
