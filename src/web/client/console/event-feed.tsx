@@ -49,6 +49,8 @@ function describe(event: FeedEvent, board: Board | null): string {
       return `${event.orderId}: ${stateLabel(event.fromStatus)} → ${stateLabel(event.status)}`;
     case "delivery_created":
       return `New order ${event.orderId} from ${event.storeName}${event.dispatch === "manual" ? " (manual dispatch)" : ""}`;
+    case "driver_performance_updated":
+      return `${event.driverName}: ${event.metrics.deliveriesCompleted} delivered, earnings ${event.metrics.totalEarnings.toFixed(2)}`;
     case "delivery_eta_updated":
       return `New ETA for ${order(event.deliveryId)}: delivery at ${clock(event.estimatedDeliveryTime)}`;
     default:
