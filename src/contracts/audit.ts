@@ -19,6 +19,8 @@ export const AuditEventType = z.enum([
   "delivery_cancelled",
   "escalation_triggered",
   "escalation_critical",
+  /** The customer rated the delivered delivery (details: rating, comment, driverId). */
+  "delivery_rated",
 ]);
 export type AuditEventType = z.infer<typeof AuditEventType>;
 

@@ -21,7 +21,8 @@ export type Coordinates = z.infer<typeof Coordinates>;
 export const Role = z.enum(["driver", "service", "ops", "admin"]);
 export type Role = z.infer<typeof Role>;
 
-export const ActorType = z.enum(["driver", "admin", "system", "service"]);
+/** `customer`: the holder of a delivery's tracking token (a rating). */
+export const ActorType = z.enum(["driver", "admin", "system", "service", "customer"]);
 export type ActorType = z.infer<typeof ActorType>;
 
 /** A request body that must be empty or `{}` (action routes without parameters). */

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { Coordinates, Uuid } from "./common";
 import { DispatchMode, DriverReportedStatus } from "./deliveries";
 import { OfferPayload, RejectionReason } from "./offers";
+import { PerformanceMetrics } from "./performance";
 import { Availability, DeliveryStatus } from "./statuses";
 import { ActiveAlert, HealthFigures } from "./zone-health";
 
@@ -157,18 +158,12 @@ const ZoneAlertClearedEvent = ActiveAlert.extend({
   clearedAt: Iso,
 });
 
+/** A driver's figures for period "all", after a delivery of theirs ended and after each rating. */
 const DriverPerformanceUpdatedEvent = z.object({
   type: z.literal("driver_performance_updated"),
   driverId: Uuid,
   driverName: z.string(),
-  metrics: z.object({
-    deliveriesCompleted: z.number().int().min(0),
-    acceptanceRate: z.number().min(0).max(1),
-    onTimeRate: z.number().min(0).max(1),
-    customerRating: z.number().min(1).max(5),
-    avgResponseTimeMs: z.number().min(0),
-    totalEarnings: z.number().min(0),
-  }),
+  metrics: PerformanceMetrics,
   updatedAt: Iso,
 });
 

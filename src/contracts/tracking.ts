@@ -23,6 +23,17 @@ export const TrackingView = z.object({
   /** The zone's IANA timezone: times on the page are shown in it. */
   timezone: z.string(),
   updatedAt: z.string(),
+  /** The customer's rating, once given (the page then thanks instead of asking). */
+  rating: z.object({ rating: z.number().int().min(1).max(5), ratedAt: z.string() }).optional(),
   trackingUrl: z.string(),
 });
 export type TrackingView = z.infer<typeof TrackingView>;
+
+/** POST /v2/orders/:orderId/rating: once, after the delivery is delivered. */
+export const RatingBody = z.strictObject({
+  rating: z.number().int().min(1).max(5),
+  comment: z.string().trim().max(500).optional(),
+});
+export type RatingBody = z.infer<typeof RatingBody>;
+
+export const RatingView = z.object({ orderId: z.string(), rating: z.number().int().min(1).max(5), ratedAt: z.string() });

@@ -2,7 +2,7 @@
  * D1: what is read across zones or kept long (DESIGN.md). Every table carries org_id and every
  * query filters on it. Generate migrations with `npm run db:generate`.
  */
-import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 export const zones = sqliteTable(
   "zones",
@@ -52,6 +52,8 @@ export const deliveryAuditLogs = sqliteTable(
   (t) => [
     uniqueIndex("audit_delivery_version").on(t.deliveryId, t.version),
     index("audit_org_delivery").on(t.orgId, t.deliveryId),
+    // The dispatch report counts an org's events by type over a time window.
+    index("audit_org_type_time").on(t.orgId, t.eventType, t.timestamp),
   ],
 );
 
@@ -208,4 +210,22 @@ export const deliveryWebhookDeadLetters = sqliteTable(
     failedAt: text("failed_at").notNull(),
   },
   (t) => [primaryKey({ columns: [t.subscriptionId, t.eventId] }), index("delivery_dead_letters_sub").on(t.subscriptionId, t.failedAt)],
+);
+
+/** seed `delivery_costs`: each delivered delivery's driver pay, written by the zones' outboxes. */
+export const deliveryCosts = sqliteTable(
+  "delivery_costs",
+  {
+    deliveryId: text("delivery_id").primaryKey(),
+    orgId: text("org_id").notNull(),
+    zoneId: text("zone_id").notNull(),
+    driverId: text("driver_id").notNull(),
+    driverPayment: real("driver_payment").notNull(),
+    currency: text("currency").notNull(),
+    deliveredAt: text("delivered_at").notNull(),
+  },
+  (t) => [
+    index("delivery_costs_org_time").on(t.orgId, t.deliveredAt),
+    index("delivery_costs_org_zone_time").on(t.orgId, t.zoneId, t.deliveredAt),
+  ],
 );

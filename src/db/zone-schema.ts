@@ -72,12 +72,31 @@ export const timers = sqliteTable(
   (t) => [primaryKey({ columns: [t.kind, t.ref] }), index("timers_due").on(t.dueAt)],
 );
 
+/**
+ * Deliveries each driver delivered here, with what performance sums over them: a projection of
+ * the delivered delivery's record, written in the same commit, so a driver's figures are SQL
+ * aggregates over one index range however long their history (domain/driver-performance.ts).
+ */
+export const driverDeliveries = sqliteTable(
+  "driver_deliveries",
+  {
+    deliveryId: text("delivery_id").primaryKey(),
+    driverId: text("driver_id").notNull(),
+    deliveredAt: text("delivered_at").notNull(),
+    /** 1 on time, 0 late, null without an accepted offer's estimate. */
+    onTime: integer("on_time"),
+    earningCents: integer("earning_cents").notNull(),
+    rating: integer("rating"),
+  },
+  (t) => [index("driver_deliveries_driver").on(t.driverId, t.deliveredAt)],
+);
+
 /** Rows bound for D1, written with the change that caused them and deleted once flushed. */
 export const outbox = sqliteTable(
   "outbox",
   {
     seq: integer("seq").primaryKey({ autoIncrement: true }),
-    kind: text("kind", { enum: ["audit", "history", "unassigned", "ticket"] }).notNull(),
+    kind: text("kind", { enum: ["audit", "history", "unassigned", "ticket", "cost"] }).notNull(),
     ref: text("ref").notNull(),
     payload: text("payload", { mode: "json" }).notNull(),
   },

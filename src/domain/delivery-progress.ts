@@ -2,9 +2,11 @@ import type { DriverReportedStatus } from "../contracts/deliveries";
 import type { DeliveryStatus } from "../contracts/statuses";
 import { assignDriver, finishAssignment } from "./assignment-lifecycle";
 import { assertDeliveryMove, auditEventForStatus } from "./delivery-status";
+import { recordDelivered } from "./delivery-earnings";
 import { announceStatus } from "./delivery-tracking";
 import { DomainError, conflict } from "./errors";
 import type { Actor, AssignmentStatus, DeliveryRecord } from "./model";
+import { announcePerformance } from "./performance-view";
 import type { ZoneTx } from "./zone-tx";
 
 /** How the assignment ends when the delivery moves to each status (absent: it goes on). */
@@ -49,8 +51,11 @@ function moveDelivery(
     actor,
   );
   if (to === "cancelled") tx.follow.withdrawOffersOfDelivery(deliveryId, "delivery_cancelled");
+  if (to === "delivered") recordDelivered(tx, tx.requireDelivery(deliveryId));
   const ends = ASSIGNMENT_END[to];
   if (ends) finishAssignment(tx, moved, ends, `delivery_${to}`);
+  // A delivery a driver held has ended: their figures changed (or, for a cancel, were looked at).
+  if (ends && delivery.assignedDriverId) announcePerformance(tx, delivery.assignedDriverId);
   return tx.requireDelivery(deliveryId);
 }
 

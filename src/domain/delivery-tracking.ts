@@ -88,17 +88,23 @@ const CUSTOMER_STATUS: Record<DeliveryStatus, CustomerStatus> = {
 };
 
 /**
- * What the customer may see of a delivery (API.md "Tracking"). With a tracking token (given as
- * its SHA-256 hash, the only form the zone keeps) the token must be the delivery's and still
- * valid; a wrong one reveals nothing, not even existence.
+ * The delivery a tracking token (given as its SHA-256 hash, the only form the zone keeps) opens:
+ * it must be that delivery's and still valid. A wrong one reveals nothing, not even existence.
  */
-export function customerView(tx: ZoneTx, deliveryId: string, tokenHash: string | null) {
+export function requireCustomersDelivery(tx: ZoneTx, deliveryId: string, tokenHash: string): DeliveryRecord {
   const delivery = tx.delivery(deliveryId);
   const refused = () => new DomainError("unauthorized", "Unauthorized: invalid or expired tracking token");
-  if (tokenHash !== null) {
-    if (!delivery || !sameSecret(tokenHash, delivery.trackingTokenHash)) throw refused();
-    if (isTerminalDelivery(delivery.status) && tx.now > Date.parse(delivery.updatedAt) + TRACKING_AFTER_END_MS) throw refused();
-  }
+  if (!delivery || !sameSecret(tokenHash, delivery.trackingTokenHash)) throw refused();
+  if (isTerminalDelivery(delivery.status) && tx.now > Date.parse(delivery.updatedAt) + TRACKING_AFTER_END_MS) throw refused();
+  return delivery;
+}
+
+/**
+ * What the customer may see of a delivery (API.md "Tracking"): with a tracking token's hash,
+ * only if the token opens it (requireCustomersDelivery); without one (an org token), as it is.
+ */
+export function customerView(tx: ZoneTx, deliveryId: string, tokenHash: string | null) {
+  const delivery = tokenHash === null ? tx.delivery(deliveryId) : requireCustomersDelivery(tx, deliveryId, tokenHash);
   if (!delivery) throw new DomainError("not_found", "Order not found");
   const active = isUnderWay(delivery.status);
   const driver = delivery.assignedDriverId && delivery.status !== "cancelled" ? tx.driver(delivery.assignedDriverId) : undefined;
@@ -137,6 +143,7 @@ export function customerView(tx: ZoneTx, deliveryId: string, tokenHash: string |
     dropoff: delivery.dropoff,
     timezone: tx.zone.timezone,
     updatedAt: delivery.updatedAt,
+    ...(delivery.rating ? { rating: { rating: delivery.rating.rating, ratedAt: delivery.rating.ratedAt } } : {}),
   };
 }
 

@@ -97,6 +97,14 @@ export interface DeliveryRecord {
   autoOfferCount: number;
   /** When the driver reported the pickup. */
   pickedUpAt?: string | null;
+  /** When the driver reported it delivered (absent on records from before ratings and earnings). */
+  deliveredAt?: string | null;
+  /** The driver's pay, recorded on `delivered` (delivery-earnings.ts). */
+  earning?: number | null;
+  /** Delivered by the accepted offer's estimate + 5 min; null without an offer to hold it to. */
+  onTime?: boolean | null;
+  /** The customer's rating, once given. */
+  rating?: DeliveryRating | null;
   /** Set once matching has found nobody; kept up to date while the delivery waits. */
   unassigned: UnassignedRecord | null;
   /** SHA-256 (hex) of the customer's tracking token: the token itself is never stored. */
@@ -105,6 +113,23 @@ export interface DeliveryRecord {
   auditVersion: number;
   createdAt: string;
   updatedAt: string;
+}
+
+interface DeliveryRating {
+  rating: number;
+  comment: string | null;
+  ratedAt: string;
+}
+
+/** seed `delivery_costs`: a driver's pay for one delivered delivery, sent to D1 by the outbox. */
+export interface DeliveryCost {
+  deliveryId: string;
+  orgId: string;
+  zoneId: string;
+  driverId: string;
+  driverPayment: number;
+  currency: string;
+  deliveredAt: string;
 }
 
 export interface OfferRecord {

@@ -161,7 +161,9 @@ export function acceptOffer(tx: ZoneTx, driverId: string, offerId: string, claim
 /** A rejection: the driver stays available and the next candidate is offered at once. */
 export function rejectOffer(tx: ZoneTx, driverId: string, offerId: string, reason: string): OfferRecord {
   const offer = answerableOffer(tx, driverId, offerId);
-  const rejected = closeOffer(tx, offer, "REJECTED", { rejectedAt: tx.nowIso, rejectionReason: reason });
+  // A rejection's response time counts towards the driver's average as an accept's does.
+  const responseTimeMs = Math.max(0, tx.now - Date.parse(offer.createdAt));
+  const rejected = closeOffer(tx, offer, "REJECTED", { rejectedAt: tx.nowIso, rejectionReason: reason, responseTimeMs });
   excludeFrom(tx, offer.deliveryId, driverId);
   tx.audit(offer.deliveryId, "offer_rejected", { offerId, driverId, reason }, { type: "driver", id: driverId });
   tx.emit([audience.driver(driverId), audience.ops], {

@@ -2,6 +2,7 @@ import type { ZoneEvent } from "../contracts/events";
 import type {
   AssignmentRecord,
   AuditEntry,
+  DeliveryCost,
   DeliveryRecord,
   DriverRecord,
   HealthMark,
@@ -59,6 +60,8 @@ export interface ZoneChanges {
   tickets: SupportTicket[];
   /** Notices for the org's ops webhook. */
   notifications: OpsNotification[];
+  /** Drivers' pay for deliveries delivered (D1 delivery_costs). */
+  costs: DeliveryCost[];
   timers: Map<string, TimerWrite>;
   events: AddressedEvent[];
   /** What each delivery's customers were last told (memory only). */
@@ -83,6 +86,7 @@ export function noChanges(): ZoneChanges {
     history: [],
     tickets: [],
     notifications: [],
+    costs: [],
     timers: new Map(),
     events: [],
     tracking: new Map(),

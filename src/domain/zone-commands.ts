@@ -5,6 +5,7 @@ import type { ZoneSettingsPatch } from "../contracts/zones";
 import { type AvailabilityOptions, changeAvailability } from "./availability-changes";
 import type { AvailabilityCommand } from "./availability-machine";
 import { type NewDelivery, acceptDelivery } from "./delivery-intake";
+import { type RatingRequest, rateDelivery } from "./delivery-rating";
 import { cancelDelivery, reassignDelivery, releaseDelivery, reportDeliveryStatus } from "./delivery-progress";
 import {
   admitMovedDriver,
@@ -131,6 +132,9 @@ export const zoneCommands = {
     const next = afterSettle(tx, () => tx.offersMadeFor(deliveryId)[0]);
     return { ...(next ? { nextOfferId: next.id } : {}), reason };
   }),
+
+  /** The customer's rating, by tracking token: decided here so it is serialised with the delivery's other changes. */
+  rateDelivery: (tx: ZoneTx, input: RatingRequest) => rateDelivery(tx, input),
 
   checkEscalations: (tx: ZoneTx, _input: Record<string, never>) => checkEscalations(tx),
 

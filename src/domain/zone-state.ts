@@ -1,6 +1,7 @@
 import { isTerminalDelivery } from "./delivery-status";
 import { Availability } from "../contracts/statuses";
 import { zeroCounts } from "./counts";
+import { NO_TOTALS, type PerformanceTotals, type TimeRange, combineTotals, deliveryTotals, offerTotals } from "./driver-performance";
 import type {
   AssignmentRecord,
   DeliveryRecord,
@@ -22,6 +23,8 @@ export interface ZoneArchive {
   delivery(id: string): DeliveryRecord | undefined;
   offer(id: string): OfferRecord | undefined;
   assignment(id: string): AssignmentRecord | undefined;
+  /** A driver's performance totals over stored offers and deliveries (driver-performance.ts). */
+  performanceTotals(driverId: string, range: TimeRange): PerformanceTotals;
   /** Called with every applied change set; storage that already committed it does nothing. */
   remember(changes: ZoneChanges): void;
 }
@@ -35,12 +38,26 @@ export function memoryArchive(): ZoneArchive {
     delivery: (id) => deliveries.get(id),
     offer: (id) => offers.get(id),
     assignment: (id) => assignments.get(id),
+    performanceTotals: (driverId, range) => totalsOver(offers.values(), deliveries.values(), driverId, range),
     remember(changes) {
       for (const d of changes.deliveries.values()) deliveries.set(d.id, d);
       for (const o of changes.offers.values()) offers.set(o.id, o);
       for (const a of changes.assignments.values()) assignments.set(a.id, a);
     },
   };
+}
+
+/** A driver's totals over records in memory, by the same per-record rules storage sums in SQL. */
+export function totalsOver(
+  offers: Iterable<OfferRecord>,
+  deliveries: Iterable<DeliveryRecord>,
+  driverId: string,
+  range: TimeRange,
+): PerformanceTotals {
+  let totals = NO_TOTALS;
+  for (const o of offers) if (o.driverId === driverId) totals = combineTotals(totals, offerTotals(o, range));
+  for (const d of deliveries) totals = combineTotals(totals, deliveryTotals(d, driverId, range));
+  return totals;
 }
 
 function addTo(index: Map<string, Set<string>>, key: string, id: string): void {

@@ -1,12 +1,13 @@
 import { drizzle } from "drizzle-orm/d1";
-import { deliveryAuditLogs, driverAvailabilityHistory, supportTickets, unassignedOrders } from "../db/d1-schema";
+import { deliveryAuditLogs, deliveryCosts, driverAvailabilityHistory, supportTickets, unassignedOrders } from "../db/d1-schema";
 import { type D1WriteFault, d1WriteFault } from "../domain/fault-injection";
 import { flushRetryDelayMs } from "../domain/outbox-retry";
 import type { FlushSchedule, OutboxRow, ZoneStore } from "./zone-store";
 
 /**
  * Copies outbox rows into D1 in one batch. Ids were fixed when the rows were written; audit and
- * history inserts ignore a row already there (so do tickets: once in D1 only ops change them) and
+ * history inserts ignore a row already there (so do tickets: once in D1 only ops change them, and
+ * delivery costs: a delivery is delivered once, keyed by its id) and
  * unassigned records are upserts of their whole state, so a batch that half-succeeded or runs
  * twice is harmless.
  */
@@ -20,6 +21,8 @@ async function writeOutboxToD1(d1: D1Database, rows: OutboxRow[]): Promise<void>
         return db.insert(driverAvailabilityHistory).values(row.payload).onConflictDoNothing();
       case "ticket":
         return db.insert(supportTickets).values(row.payload).onConflictDoNothing();
+      case "cost":
+        return db.insert(deliveryCosts).values(row.payload).onConflictDoNothing();
       case "unassigned": {
         // The record's latest state; outbox order makes the last write the newest one.
         const { id: _id, ...latest } = row.payload;

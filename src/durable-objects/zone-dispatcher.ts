@@ -1,5 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import type { OfferStatus } from "../contracts/offers";
+import type { DriverPerformanceView, PerformancePeriod } from "../contracts/performance";
 import type { DeliveryEvent } from "../contracts/delivery-webhooks";
 import { audience } from "../domain/audiences";
 import { deliveryEventsOf } from "../domain/delivery-events";
@@ -8,6 +9,7 @@ import { customerView } from "../domain/delivery-tracking";
 import { isRelaxedEnvironment } from "../domain/environment";
 import { DomainError, notFound } from "../domain/errors";
 import { d1WriteFailureRate } from "../domain/fault-injection";
+import { driverPerformance } from "../domain/performance-view";
 import type {
   AssignmentRecord,
   AuditEntry,
@@ -267,6 +269,11 @@ export class ZoneDispatcher extends DurableObject<ZoneEnv> {
     });
   }
 
+  /** A driver's figures over one period, in the zone's time zone (GET /v2/drivers/:id/performance). */
+  async driverPerformance(orgId: string, driverId: string, period: PerformancePeriod): Promise<ZoneResult<DriverPerformanceView>> {
+    return this.read(orgId, (tx) => driverPerformance(tx, driverId, period));
+  }
+
   /** The customer's view of a delivery; with a token's hash, only if it is that delivery's (else 401). */
   async customerStatus(orgId: string, deliveryId: string, tokenHash: string | null): Promise<ZoneResult<CustomerView>> {
     return this.read(orgId, (tx) => customerView(tx, deliveryId, tokenHash));
@@ -386,7 +393,8 @@ export class ZoneDispatcher extends DurableObject<ZoneEnv> {
     if (changes.notifications.length > 0) this.webhooks.queued();
     if (deliveryEvents.length > 0) this.deliveryWebhooks.queued();
     if (changes.healthDueAt !== undefined) this.healthDueAt = changes.healthDueAt;
-    const outboxGrew = changes.audit.length > 0 || changes.history.length > 0 || changes.unassigned.size > 0 || changes.tickets.length > 0;
+    const outboxGrew =
+      changes.audit.length > 0 || changes.history.length > 0 || changes.unassigned.size > 0 || changes.tickets.length > 0 || changes.costs.length > 0;
     if (outboxGrew) this.flusher.rowsAdded();
     this.rearm();
     return { rows: written, events: rows.length };

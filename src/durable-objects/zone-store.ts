@@ -12,9 +12,11 @@ import migrations from "../db/zone-migrations/migrations";
 import type { OfferStatus } from "../contracts/offers";
 import { DeliveryStatus } from "../contracts/statuses";
 import { isTerminalDelivery } from "../domain/delivery-status";
+import { type PerformanceTotals, type TimeRange, toCents } from "../domain/driver-performance";
 import type {
   AssignmentRecord,
   AuditEntry,
+  DeliveryCost,
   DeliveryRecord,
   DriverRecord,
   HealthMark,
@@ -37,6 +39,7 @@ interface OutboxPayloads {
   history: HistoryEntry;
   unassigned: UnassignedRecord;
   ticket: SupportTicket;
+  cost: DeliveryCost;
 }
 
 export type OutboxRow = {
@@ -65,7 +68,25 @@ const UPSERT = {
   timer:
     "INSERT INTO timers (kind, ref, due_at) VALUES (?, ?, ?) ON CONFLICT(kind, ref) DO UPDATE SET due_at = excluded.due_at",
   meta: "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+  driverDelivery:
+    "INSERT INTO driver_deliveries (delivery_id, driver_id, delivered_at, on_time, earning_cents, rating) VALUES (?, ?, ?, ?, ?, ?) " +
+    "ON CONFLICT(delivery_id) DO UPDATE SET on_time = excluded.on_time, earning_cents = excluded.earning_cents, rating = excluded.rating",
 };
+
+/**
+ * A driver's performance sums (domain/driver-performance.ts, the same per-record rules), each
+ * over one range of its index: offers by (driver_id, created_at), deliveries by (driver_id, delivered_at).
+ */
+const OFFER_TOTALS =
+  "SELECT coalesce(sum(status = 'ACCEPTED'), 0) AS accepted, coalesce(sum(status = 'REJECTED'), 0) AS rejected, " +
+  "coalesce(sum(status = 'EXPIRED'), 0) AS expired, " +
+  "count(CASE WHEN status IN ('ACCEPTED', 'REJECTED') THEN json_extract(data, '$.responseTimeMs') END) AS responded, " +
+  "coalesce(sum(CASE WHEN status IN ('ACCEPTED', 'REJECTED') THEN json_extract(data, '$.responseTimeMs') END), 0) AS response_ms_sum " +
+  "FROM offers WHERE driver_id = ? AND created_at >= ? AND created_at < ?";
+const DELIVERY_TOTALS =
+  "SELECT count(*) AS delivered, count(on_time) AS timed, coalesce(sum(on_time), 0) AS on_time, count(rating) AS rated, " +
+  "coalesce(sum(rating), 0) AS rating_sum, coalesce(sum(earning_cents), 0) AS earning_cents " +
+  "FROM driver_deliveries WHERE driver_id = ? AND delivered_at >= ? AND delivered_at < ?";
 /** Queues an ops notice for a fresh round of attempts (a new one, or a dead letter sent again). */
 const ENQUEUE_WEBHOOK =
   "INSERT INTO webhook_queue (id, payload, attempts, next_attempt_at) VALUES (?, ?, 0, ?) " +
@@ -147,7 +168,7 @@ function countingWrites(sql: SqlStorage): SqlWriter & { rows: number } {
 function hasDurableWork(c: ZoneChanges): boolean {
   if (c.zone || c.departed.size || c.arrived.size || c.deliveries.size || c.offers.size || c.assignments.size) return true;
   if (c.timers.size || c.audit.length || c.history.length || c.unassigned.size) return true;
-  if (c.tickets.length || c.notifications.length || c.health) return true;
+  if (c.tickets.length || c.notifications.length || c.health || c.costs.length) return true;
   for (const write of c.drivers.values()) if (write.durable) return true;
   return false;
 }
@@ -228,6 +249,38 @@ export class ZoneStore implements ZoneArchive {
 
   remember(): void {}
 
+  performanceTotals(driverId: string, range: TimeRange): PerformanceTotals {
+    const offers = this.storage.sql
+      .exec<{ accepted: number; rejected: number; expired: number; responded: number; response_ms_sum: number }>(
+        OFFER_TOTALS,
+        driverId,
+        range.from,
+        range.to,
+      )
+      .one();
+    const delivered = this.storage.sql
+      .exec<{ delivered: number; timed: number; on_time: number; rated: number; rating_sum: number; earning_cents: number }>(
+        DELIVERY_TOTALS,
+        driverId,
+        range.from,
+        range.to,
+      )
+      .one();
+    return {
+      delivered: delivered.delivered,
+      timed: delivered.timed,
+      onTime: delivered.on_time,
+      rated: delivered.rated,
+      ratingSum: delivered.rating_sum,
+      earningCents: delivered.earning_cents,
+      accepted: offers.accepted,
+      rejected: offers.rejected,
+      expired: offers.expired,
+      responded: offers.responded,
+      responseMsSum: offers.response_ms_sum,
+    };
+  }
+
   /** A driver's offers, newest first (GET /v2/drivers/:id/offers). */
   offersOfDriver(driverId: string, status: OfferStatus | undefined, limit: number): OfferRecord[] {
     const where = status
@@ -294,6 +347,11 @@ export class ZoneStore implements ZoneArchive {
         sql.exec(UPSERT.offer, o.id, o.deliveryId, o.driverId, o.status, o.createdAt, json(o));
       }
       for (const a of changes.assignments.values()) sql.exec(UPSERT.assignment, a.id, a.deliveryId, a.status, json(a));
+      for (const d of changes.deliveries.values()) {
+        if (d.status !== "delivered" || !d.assignedDriverId || !d.deliveredAt) continue;
+        const onTime = d.onTime === null || d.onTime === undefined ? null : Number(d.onTime);
+        sql.exec(UPSERT.driverDelivery, d.id, d.assignedDriverId, d.deliveredAt, onTime, toCents(d.earning ?? 0), d.rating?.rating ?? null);
+      }
       for (const t of changes.timers.values()) {
         if (t.dueAt === null) sql.exec("DELETE FROM timers WHERE kind = ? AND ref = ?", t.kind, t.ref);
         else sql.exec(UPSERT.timer, t.kind, t.ref, t.dueAt);
@@ -303,6 +361,7 @@ export class ZoneStore implements ZoneArchive {
         ...changes.history.map((e) => ["history", e.driverId, json(e)]),
         ...[...changes.unassigned.values()].map((r) => ["unassigned", r.deliveryId, json(r)]),
         ...changes.tickets.map((t) => ["ticket", t.deliveryId, json(t)]),
+        ...changes.costs.map((c) => ["cost", c.deliveryId, json(c)]),
       ]);
       if (changes.health) sql.exec(UPSERT.meta, HEALTH_KEY, json(changes.health));
       for (const n of changes.notifications) sql.exec(ENQUEUE_WEBHOOK, n.id, json(n), Date.parse(n.occurredAt));

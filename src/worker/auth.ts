@@ -135,16 +135,19 @@ function subprotocolToken(header: string | undefined): string | undefined {
   return undefined;
 }
 
-const TRACKING_ROUTE = /^\/v2\/orders\/[^/]+\/(?:delivery-status|ws)$/;
+const TRACKING_READ = /^\/v2\/orders\/[^/]+\/(?:delivery-status|ws)$/;
+const TRACKING_RATING = /^\/v2\/orders\/[^/]+\/rating$/;
 
 /**
- * The customer's tracking token when this request authenticates by it instead of a JWT:
- * a GET of an order's delivery-status or ws route with `?token=` and no Authorization header.
- * `requireAuth` is skipped for exactly these requests; the route must check the token itself.
+ * The customer's tracking token when this request authenticates by it instead of a JWT: a GET
+ * of an order's delivery-status or ws route, or the POST of its rating, with `?token=` and no
+ * Authorization header. `requireAuth` is skipped for exactly these requests; the route must
+ * check the token itself.
  */
 export function trackingToken(c: Context): string | undefined {
-  if (c.req.method !== "GET" || c.req.header("Authorization") !== undefined) return undefined;
-  if (!TRACKING_ROUTE.test(c.req.path)) return undefined;
+  if (c.req.header("Authorization") !== undefined) return undefined;
+  const route = c.req.method === "GET" ? TRACKING_READ : c.req.method === "POST" ? TRACKING_RATING : null;
+  if (!route?.test(c.req.path)) return undefined;
   return c.req.query("token") || undefined;
 }
 

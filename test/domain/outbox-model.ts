@@ -1,4 +1,4 @@
-import type { AuditEntry, HistoryEntry, SupportTicket, UnassignedRecord } from "../../src/domain/model";
+import type { AuditEntry, DeliveryCost, HistoryEntry, SupportTicket, UnassignedRecord } from "../../src/domain/model";
 import { flushRetryDelayMs } from "../../src/domain/outbox-retry";
 import type { FlushSchedule, OutboxRow } from "../../src/durable-objects/zone-store";
 import type { ZoneStorage } from "./zone-storage";
@@ -11,7 +11,7 @@ export type FlushFault = { kind: "none" } | { kind: "fail" } | { kind: "half"; a
 
 /**
  * D1's outbox tables as `writeOutboxToD1` (outbox-flusher.ts) leaves them: audit, history and
- * ticket rows are inserts that ignore a row already there (by id), unassigned records are upserts
+ * ticket rows are inserts that ignore a row already there (by id; delivery costs by delivery id), unassigned records are upserts
  * of their whole state (tables keyed by id, as D1's primary keys).
  */
 export class SimulatedD1 {
@@ -19,6 +19,7 @@ export class SimulatedD1 {
   readonly history = new Map<string, HistoryEntry>();
   readonly tickets = new Map<string, SupportTicket>();
   readonly unassigned = new Map<string, UnassignedRecord>();
+  readonly costs = new Map<string, DeliveryCost>();
 
   /** Runs one batch; throws, like D1, once it stops part way. */
   write(rows: OutboxRow[], fault: FlushFault): void {
@@ -37,6 +38,9 @@ export class SimulatedD1 {
         return this.insertOrIgnore(this.tickets, row.payload);
       case "unassigned":
         this.unassigned.set(row.payload.id, row.payload);
+        return;
+      case "cost":
+        if (!this.costs.has(row.payload.deliveryId)) this.costs.set(row.payload.deliveryId, row.payload);
         return;
     }
   }

@@ -21,7 +21,7 @@ import type { CommandCall } from "../../src/domain/driver-messages";
 import { settle } from "../../src/domain/settle";
 import type { ZoneChanges } from "../../src/domain/zone-changes";
 import { type CommandInput, type CommandName, type CommandValue, runDecision } from "../../src/domain/zone-commands";
-import { type ZoneArchive, ZoneState } from "../../src/domain/zone-state";
+import { type ZoneArchive, ZoneState, totalsOver } from "../../src/domain/zone-state";
 import { ZoneTx } from "../../src/domain/zone-tx";
 import { rebuildZoneState } from "../../src/domain/zone-reload";
 import { type FlushFault, OutboxFlush, SimulatedD1 } from "./outbox-model";
@@ -53,6 +53,7 @@ export function recordingArchive(): ZoneArchive & { log: ZoneLog } {
     delivery: (id) => log.deliveries.get(id),
     offer: (id) => log.offers.get(id),
     assignment: (id) => log.assignments.get(id),
+    performanceTotals: (driverId, range) => totalsOver(log.offers.values(), log.deliveries.values(), driverId, range),
     remember(changes) {
       for (const d of changes.deliveries.values()) log.deliveries.set(d.id, d);
       for (const o of changes.offers.values()) log.offers.set(o.id, o);
@@ -74,7 +75,8 @@ function deepFreeze<T>(value: T): T {
 }
 
 /** Whether a decision queued rows for D1 (the object then asks its flusher for a flush). */
-const addsOutboxRows = (c: ZoneChanges) => c.audit.length > 0 || c.history.length > 0 || c.unassigned.size > 0 || c.tickets.length > 0;
+const addsOutboxRows = (c: ZoneChanges) =>
+  c.audit.length > 0 || c.history.length > 0 || c.unassigned.size > 0 || c.tickets.length > 0 || c.costs.length > 0;
 
 /** Records are never mutated in place (model.ts): freezing them makes any in-place write throw. */
 function freezeChanges(changes: ZoneChanges): void {

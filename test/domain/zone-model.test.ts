@@ -64,8 +64,8 @@ const CAPABILITIES = ["cold_chain", "fragile"];
 
 /** Which record an operation acts on: an index into a pool, resolved against the state at that step. */
 type DeliveryPick = { pool: DeliveryPool; i: number };
-/** `active`: assigned, picked up or in transit; `live`: not ended; `any`: every delivery made. */
-type DeliveryPool = "active" | "live" | "any";
+/** `active`: assigned, picked up or in transit; `live`: not ended; `delivered`; `any`: every delivery made. */
+type DeliveryPool = "active" | "live" | "delivered" | "any";
 type OfferPick = { pool: "pending" | "any"; i: number };
 
 type Op =
@@ -91,6 +91,7 @@ type Op =
   | { kind: "reassign"; delivery: DeliveryPick; driver: number | null }
   | { kind: "report"; delivery: DeliveryPick; status: DriverReportedStatus | "next"; byAssigned: boolean; driver: number }
   | { kind: "cancel"; delivery: DeliveryPick }
+  | { kind: "rate"; delivery: DeliveryPick; rating: number; ownToken: boolean }
   | { kind: "ping"; driver: number }
   | { kind: "settings"; offerTimeoutSeconds: number }
   | { kind: "check" }
@@ -245,6 +246,17 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
       .map(printable),
   },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant("cancel" as const), delivery: pick("active", "live", "any") }).map(printable) },
+  {
+    weight: 2,
+    arbitrary: fc
+      .record({
+        kind: fc.constant("rate" as const),
+        delivery: pick("delivered", "delivered", "any", "live"),
+        rating: fc.integer({ min: 1, max: 5 }),
+        ownToken: fc.constantFrom(true, true, true, false),
+      })
+      .map(printable),
+  },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant("ping" as const), driver: driverIndex }).map(printable) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("settings" as const), offerTimeoutSeconds: fc.constantFrom(10, 30, 45) }).map(printable) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("check" as const) }).map(printable) },
@@ -360,7 +372,9 @@ class ModelRun {
         ? all.filter((d) => ACTIVE_STATUSES.includes(d.status))
         : p.pool === "live"
           ? all.filter((d) => !isTerminalDelivery(d.status))
-          : all;
+          : p.pool === "delivered"
+            ? all.filter((d) => d.status === "delivered")
+            : all;
     return pool.length === 0 ? undefined : pool[p.i % pool.length];
   }
 
@@ -733,6 +747,30 @@ class ModelRun {
           },
         };
       }
+      case "rate": {
+        const delivery = this.deliveryAt(op.delivery);
+        if (!delivery) return null;
+        // The token stops opening the order a day after the delivery ended (delivery-tracking.ts).
+        const expired = isTerminalDelivery(delivery.status) && now > Date.parse(delivery.updatedAt) + 24 * 3_600_000;
+        const expected =
+          !op.ownToken || expired
+            ? fails("unauthorized")
+            : delivery.status !== "delivered" || delivery.rating
+              ? fails("conflict")
+              : OK;
+        const tokenHash = op.ownToken ? delivery.trackingTokenHash : `h-${OTHER_ZONE}`;
+        return {
+          expected,
+          call: { name: "rateDelivery", input: { deliveryId: delivery.id, tokenHash, rating: op.rating, comment: null } },
+          after: () => {
+            const rated = this.view().requireDelivery(delivery.id);
+            expect(rated.rating).toEqual({ rating: op.rating, comment: null, ratedAt: new Date(now).toISOString() });
+            expect(rated.updatedAt).toBe(delivery.updatedAt);
+            expect(this.z.auditOf(delivery.id).at(-1)).toMatchObject({ eventType: "delivery_rated", actorType: "customer" });
+            this.count("rate:rated");
+          },
+        };
+      }
       case "cancel": {
         const delivery = this.deliveryAt(op.delivery);
         if (!delivery) return null;
@@ -800,7 +838,7 @@ class ModelRun {
   /** Every committed audit/history row is in D1 already or still waits in the outbox, which has a flush planned. */
   private expectNothingLost(): void {
     const { log, storage, d1 } = this.z;
-    const queued = new Set(storage.outbox.map((row) => row.payload.id));
+    const queued = new Set(storage.outbox.map((row) => (row.kind === "cost" ? row.payload.deliveryId : row.payload.id)));
     for (const e of log.audit) if (!d1.audit.has(e.id)) expect(queued.has(e.id), `audit row ${e.id} v${e.version} of ${e.deliveryId}`).toBe(true);
     for (const h of log.history) if (!d1.history.has(h.id)) expect(queued.has(h.id), `history row ${h.id} of ${h.driverId}`).toBe(true);
     if (storage.outbox.length > 0) expect(this.z.flushDueAt(), `${storage.outbox.length} outbox rows with no flush planned`).not.toBeNull();
@@ -834,6 +872,10 @@ class ModelRun {
     }
     for (const d of log.deliveries.values()) {
       if (d.unassigned) expect(d1.unassigned.get(d.unassigned.id), `unassigned record of ${d.id} in D1`).toEqual(d.unassigned);
+      // Each delivered delivery's pay is in D1 once, as the record keeps it; nothing else is paid.
+      const cost = d1.costs.get(d.id);
+      if (d.status === "delivered") expect(cost?.driverPayment, `delivery cost of ${d.id} in D1`).toBe(d.earning);
+      else expect(cost, `no delivery cost for ${d.status} ${d.id}`).toBeUndefined();
     }
     this.count("d1:checked");
   }
@@ -1196,6 +1238,9 @@ describe("zone model coverage", () => {
       ["report:forbidden", 200],
       ["cancel:ok", 80],
       ["cancel:conflict", 8],
+      ["rate:rated", 2],
+      ["rate:conflict", 20],
+      ["rate:unauthorized", 10],
       ["availability:ok", 600],
       ["availability:conflict", 300],
       ["advance:ok", 700],

@@ -52,6 +52,7 @@ export function zoneStorage() {
         ...changes.history.map((payload) => ({ kind: "history" as const, payload })),
         ...[...changes.unassigned.values()].map((payload) => ({ kind: "unassigned" as const, payload })),
         ...changes.tickets.map((payload) => ({ kind: "ticket" as const, payload })),
+        ...changes.costs.map((payload) => ({ kind: "cost" as const, payload })),
       ]);
     },
     /** What `ZoneStore.load` reads on wake, as fresh copies of the stored JSON. */

@@ -1,6 +1,7 @@
 // The customer's tracking page in a real headless Chromium against the README's `npm start`:
-// first paint, live updates without reload, the invalid-link page, no request to another
-// origin, accessibility (axe-core) and the README's screenshots.
+// first paint, live updates without reload, rating the delivery through the page's form (by
+// keyboard, CSP enforced), the invalid-link page, no request to another origin, accessibility
+// (axe-core) and the README's screenshots.
 import { randomUUID } from "node:crypto";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -100,6 +101,53 @@ describe("customer tracking page", () => {
       expect(foreignRequests(requests, server.baseUrl)).toEqual([]);
       expect(requests.some((url) => url.startsWith(server.wsUrl) && url.includes("/ws?"))).toBe(true);
       await screenshot(page, "tracking-360");
+    } finally {
+      await context.close();
+    }
+  });
+
+  it("once delivered, the customer rates with the keyboard; the thank-you replaces the form, also after a reload", async () => {
+    const { delivery, asDriver } = await assignedDelivery();
+    const { context, page, requests } = await openPage(delivery.trackingUrl, VIEWPORTS.phone);
+    try {
+      expect(await page.locator("#rating-form").count()).toBe(0);
+      for (const status of ["picked_up", "in_transit", "delivered"]) {
+        expect((await asDriver("POST", `/deliveries/${delivery.id}/status`, { status })).status).toBe(200);
+      }
+      await page.locator("#status", { hasText: "Delivered" }).waitFor({ timeout: 2000 });
+      await page.locator("#rating-form").waitFor({ timeout: 2000 });
+      // A radio group: focus it, arrow keys choose, Tab moves on to the comment, then the button.
+      await page.getByLabel("1 star", { exact: true }).focus();
+      for (let i = 0; i < 3; i++) await page.keyboard.press("ArrowRight");
+      expect(await page.getByLabel("4 stars").isChecked()).toBe(true);
+      await page.keyboard.press("Tab");
+      expect(await page.evaluate("document.activeElement?.id")).toBe("rating-comment");
+      await page.keyboard.type("Quick and friendly");
+      await page.keyboard.press("Tab");
+      await page.keyboard.press("Enter");
+      await page.locator("#rating-thanks").waitFor({ timeout: 2000 });
+      expect(await page.locator("#rating-thanks").textContent()).toBe("You rated this delivery 4 out of 5.");
+      expect(await page.locator("#rating-form").count()).toBe(0);
+      expect(requests.some((url) => url.includes(`/v2/orders/${delivery.orderId}/rating?token=`))).toBe(true);
+      expect(foreignRequests(requests, server.baseUrl)).toEqual([]);
+
+      await page.reload();
+      await page.locator("#rating-thanks").waitFor({ timeout: 2000 });
+      expect(await page.locator("#rating-form").count()).toBe(0);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it("the rating form has no serious or critical accessibility violations (axe-core)", async () => {
+    const { delivery, asDriver } = await assignedDelivery();
+    for (const status of ["picked_up", "in_transit", "delivered"]) {
+      expect((await asDriver("POST", `/deliveries/${delivery.id}/status`, { status })).status).toBe(200);
+    }
+    const { context, page } = await openPage(delivery.trackingUrl, VIEWPORTS.desktop, { bypassCSP: true });
+    try {
+      await page.locator("#rating-form").waitFor({ timeout: 2000 });
+      expect(await axeViolations(page)).toEqual([]);
     } finally {
       await context.close();
     }

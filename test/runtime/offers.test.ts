@@ -313,7 +313,11 @@ describe("GET /v2/drivers/:id/offers", () => {
     expect(all.map((x) => x.status)).toEqual(["PENDING", "PENDING", "REJECTED"]);
     const times = all.map((x) => Date.parse(x.createdAt));
     expect(times).toEqual([...times].sort((a, b) => b - a));
-    for (const x of all) expect(Object.keys(x).sort()).toEqual(["createdAt", "deliveryId", "expiresAt", "id", "payload", "status"]);
+    // An answered offer (accepted or rejected) also says how long the driver took.
+    for (const x of all) {
+      const answered = x.status === "REJECTED" ? ["responseTimeMs"] : [];
+      expect(Object.keys(x).sort()).toEqual(["createdAt", "deliveryId", "expiresAt", "id", "payload", ...answered, "status"].sort());
+    }
 
     expect((await offersOf(driver.client, driver.id, "PENDING")).map((x) => x.id)).toEqual([made[2].offerId, made[1].offerId]);
     expect((await offersOf(driver.client, driver.id, "REJECTED")).map((x) => x.id)).toEqual([made[0].offerId]);

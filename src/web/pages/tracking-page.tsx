@@ -1,5 +1,6 @@
 import type { TrackingView } from "../../contracts/tracking";
 import { type Point, polylinePoints, projectionFor } from "../shared/schematic";
+import { type RatingControl, RatingPanel } from "./rating-panel";
 import { STATUS_LABEL, clockTime, timelineSteps, updatedAgo } from "../shared/tracking-timeline";
 import { type PageAssets, PageShell } from "./page-shell";
 
@@ -34,7 +35,7 @@ function TrackingSchematic(props: { view: TrackingView; trail: Point[] }) {
 }
 
 /** Everything below the header: rendered by the server first, then again by the script on each change. */
-export function TrackingBody(props: { view: TrackingView; now: number; trail: Point[] }) {
+export function TrackingBody(props: { view: TrackingView; now: number; trail: Point[]; rating?: RatingControl }) {
   const { view, now } = props;
   const steps = timelineSteps(view.status);
   const when = (iso: string | undefined) => (iso ? clockTime(iso, view.timezone) : "—");
@@ -68,6 +69,7 @@ export function TrackingBody(props: { view: TrackingView; now: number; trail: Po
           </>
         ) : null}
       </dl>
+      <RatingPanel view={view} control={props.rating} />
       <TrackingSchematic view={view} trail={props.trail} />
       <p id="updated" class="updated">
         {updatedAgo(view.location?.lastUpdated ?? view.updatedAt, now)}

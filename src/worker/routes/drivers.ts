@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { ReasonBody } from "../../contracts/availability";
+import { DriverPerformanceView, PerformanceQuery } from "../../contracts/performance";
 import { CreateDriverBody, DriverListQuery, DriverParams, DriverView, LocationBody, PatchDriverBody, ZonePreferencesBody } from "../../contracts/drivers";
 import type { AppEnv } from "../app-env";
 import { forgetEntries, registerDriverEntry } from "../directory";
@@ -47,6 +48,12 @@ export const driverRoutes = new Hono<AppEnv>()
     const { id } = c.req.valid("param");
     const driver = await callDriverZone(c.env, caller.org, id, (zone) => zone.getDriver(caller.org, id));
     return c.json(driverView(driver, caller));
+  })
+  .get("/drivers/:id/performance", describe({ summary: "A driver's performance over a day, a week or all time", tag: "Drivers", answers: { 200: { description: "The figures of the period", schema: DriverPerformanceView } } }), params(DriverParams), query(PerformanceQuery), selfOr("id", "ops", "admin"), async (c) => {
+    const caller = c.get("caller");
+    const { id } = c.req.valid("param");
+    const { period } = c.req.valid("query");
+    return c.json(await callDriverZone(c.env, caller.org, id, (zone) => zone.driverPerformance(caller.org, id, period)));
   })
   .patch("/admin/drivers/:id", describe({ summary: "Change a driver (a new zoneId moves them)", tag: "Drivers", answers: { 200: { description: "The driver", schema: DriverView } } }), params(DriverParams), body(PatchDriverBody), allow("admin"), async (c) => {
     const caller = c.get("caller");

@@ -8,6 +8,7 @@ import { escalationRoutes } from "./escalation";
 import { metricsRoutes } from "./metrics";
 import { offerRoutes } from "./offers";
 import { opsSettingsRoutes } from "./ops-settings";
+import { reportRoutes } from "./reports";
 import { trackingRoutes } from "./tracking";
 import { zoneRoutes } from "./zones";
 
@@ -22,4 +23,5 @@ export const routes = new Hono<AppEnv>()
   .route("/", escalationRoutes)
   .route("/", opsSettingsRoutes)
   .route("/", deliveryWebhookRoutes)
-  .route("/", metricsRoutes);
+  .route("/", metricsRoutes)
+  .route("/", reportRoutes);

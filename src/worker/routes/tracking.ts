@@ -2,7 +2,7 @@ import { type Context, Hono } from "hono";
 import { z } from "zod";
 import { MarketplaceRef } from "../../contracts/common";
 import { DriverParams } from "../../contracts/drivers";
-import { TrackingView } from "../../contracts/tracking";
+import { RatingBody, RatingView, TrackingView } from "../../contracts/tracking";
 import { ZoneParams } from "../../contracts/zones";
 import type { AppEnv } from "../app-env";
 import { trackingToken } from "../auth";
@@ -13,8 +13,8 @@ import { allow, selfOr } from "../middleware/authorize";
 import { trackingUrl } from "../presenters";
 import { describe } from "../route-spec";
 import { trackedOrder, trackingTokenFor } from "../tracking";
-import { params, query } from "../validation";
-import { type ZoneStub, unwrap, zoneStub } from "../zone-client";
+import { body, params, query } from "../validation";
+import { type ZoneStub, decide, unwrap, zoneStub } from "../zone-client";
 import { requireZone } from "../zone-registry";
 
 const OrderParams = z.strictObject({ orderId: MarketplaceRef });
@@ -70,6 +70,19 @@ export const trackingRoutes = new Hono<AppEnv>()
     const { orderId, ...status } = view;
     const token = order.token ?? (await trackingTokenFor(c.env, order.org, order.deliveryId));
     return c.json({ ...status, trackingUrl: trackingUrl(publicBaseUrl(c), orderId, token) });
+  })
+  .post("/orders/:orderId/rating", describe({ summary: "The customer rates their delivered delivery (once)", tag: "Tracking", answers: { 201: { description: "The rating", schema: RatingView } }, trackingToken: true }), params(OrderParams), query(TrackingQuery), body(RatingBody), async (c) => {
+    // Only the customer rates: by tracking token, checked as the tracking reads check it (an
+    // org token alone opens nothing here).
+    const { token } = c.req.valid("query");
+    const order = token === undefined ? null : await trackedOrder(c.env.DB, token, c.req.valid("param").orderId);
+    if (!order) throw unauthorized("invalid or expired tracking token");
+    const { rating, comment } = c.req.valid("json");
+    const zone = zoneStub(c.env, order.orgId, order.zoneId);
+    const rated = unwrap(
+      await decide(zone, order.orgId, "rateDelivery", { deliveryId: order.deliveryId, tokenHash: order.tokenHash, rating, comment: comment || null }, c.get("traceId")),
+    );
+    return c.json(rated, 201);
   })
   .get("/orders/:orderId/ws", describe({ summary: "The customer's socket (WebSocket upgrade)", tag: "Sockets", answers: { 101: { description: "Switching to the WebSocket protocol" } }, trackingToken: true }), params(OrderParams), query(OrderSocketQuery), async (c) => {
     const order = await resolveOrder(c, c.req.valid("param").orderId);

@@ -1,16 +1,17 @@
 /** @jsxImportSource hono/jsx/dom */
-/* The zone's drivers by availability: counts, the schematic and a table with each one's actions. */
+/* The zone's drivers by availability: counts, the schematic, a table with each one's actions, and one driver's performance. */
 import { PauseForm } from "./actions";
 import { Age, RowWithActions } from "./board-rows";
 import { DriverMap } from "./driver-map";
+import { DriverPerformancePanel } from "./driver-performance";
 import { stateLabel } from "./format";
-import type { Board } from "./types";
+import type { Board, FeedEvent } from "./types";
 import { type ZoneBoardState } from "./use-zone-board";
 
 /** Drivers who can work first, then the ones who are away. */
 const AVAILABILITY_ORDER = ["available", "busy", "on_break", "paused", "offline", "shift_ended"];
 
-export function DriversPanel(props: { board: Board; refresh: ZoneBoardState["refresh"] }) {
+export function DriversPanel(props: { board: Board; refresh: ZoneBoardState["refresh"]; feed: FeedEvent[] }) {
   const drivers = [...props.board.drivers].sort(
     (a, b) => AVAILABILITY_ORDER.indexOf(a.availability) - AVAILABILITY_ORDER.indexOf(b.availability) || a.name.localeCompare(b.name),
   );
@@ -63,6 +64,7 @@ export function DriversPanel(props: { board: Board; refresh: ZoneBoardState["ref
           </tbody>
         </table>
       )}
+      {drivers.length > 0 ? <DriverPerformancePanel drivers={drivers} feed={props.feed} /> : null}
     </section>
   );
 }

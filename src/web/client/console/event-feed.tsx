@@ -53,6 +53,8 @@ function describe(event: FeedEvent, board: Board | null): string {
       return `Alert: ${alertLabel(event.alert, event.value, event.threshold)}`;
     case "zone_alert_cleared":
       return `Alert cleared: ${stateLabel(event.alert)} (now ${event.clearedValue})`;
+    case "driver_performance_updated":
+      return `${event.driverName}: ${event.metrics.deliveriesCompleted} delivered, earnings ${event.metrics.totalEarnings.toFixed(2)}`;
     case "delivery_eta_updated":
       return `New ETA for ${order(event.deliveryId)}: delivery at ${clock(event.estimatedDeliveryTime)}`;
     default:

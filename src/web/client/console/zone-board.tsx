@@ -44,7 +44,7 @@ export function ZoneBoard(props: { state: ZoneBoardState; isAdmin: boolean }) {
         <OffersPanel board={board} />
         <UnassignedPanel state={state} board={board} />
         <TicketsPanel state={state} />
-        <DriversPanel board={board} refresh={state.refresh} />
+        <DriversPanel board={board} refresh={state.refresh} feed={state.feed} />
         <EventFeed feed={state.feed} board={board} connection={state.connection} />
       </div>
       {props.isAdmin ? (
