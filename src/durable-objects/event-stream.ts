@@ -1,5 +1,7 @@
 import { ZoneEvent } from "../contracts/events";
 import type { ZoneChanges } from "../domain/zone-changes";
+import { audience } from "../domain/audiences";
+import { isTerminalDelivery } from "../domain/delivery-status";
 import type { StreamRow, ZoneStore } from "./zone-store";
 
 /**
@@ -8,6 +10,10 @@ import type { StreamRow, ZoneStore } from "./zone-store";
  * against its contract schema first: an event that does not parse is a bug, never sent.
  */
 export class EventStream {
+  /**
+   * Each live stream's last seq, a cache of storage (the newest event, or the floor). Bound: the
+   * zone's drivers + its live deliveries + ops; a stream that ended is dropped (`release`).
+   */
   private readonly lastSeqs = new Map<string, number>();
 
   constructor(private readonly store: ZoneStore) {}
@@ -33,6 +39,23 @@ export class EventStream {
     if (seq <= this.lastSeq(audience)) return;
     this.store.setLastSeq(audience, seq);
     this.lastSeqs.set(audience, seq);
+  }
+
+  /**
+   * Forgets the streams a committed decision ended: an ended delivery's customer stream, a
+   * departed driver's stream. Their events stay in storage for replay; a later event (none is
+   * expected) would read the last seq from there again.
+   */
+  release(changes: ZoneChanges): void {
+    for (const delivery of changes.deliveries.values()) {
+      if (isTerminalDelivery(delivery.status)) this.lastSeqs.delete(audience.customer(delivery.id));
+    }
+    for (const driverId of changes.departed.keys()) this.lastSeqs.delete(audience.driver(driverId));
+  }
+
+  /** How many streams' seqs are held in memory (tests check the bound). */
+  get cachedStreams(): number {
+    return this.lastSeqs.size;
   }
 
   /** Remembers the seqs of rows that are now stored. */

@@ -389,6 +389,7 @@ export class ZoneDispatcher extends DurableObject<ZoneEnv> {
     this.state.apply(changes);
     this.onCommit?.(changes);
     this.stream.committed(rows);
+    this.stream.release(changes);
     this.sockets.push(rows);
     if (changes.notifications.length > 0) this.webhooks.queued();
     if (deliveryEvents.length > 0) this.deliveryWebhooks.queued();

@@ -1,6 +1,7 @@
 import type { Coordinates } from "../contracts/common";
 import type { ZoneConfig } from "../domain/model";
 import { type SizedZone, sizedZone, zoneHoldingPoint } from "../domain/zone-choice";
+import { LruMap } from "../domain/lru-map";
 import { listZones } from "./zone-registry";
 
 /** How long an isolate trusts its copy of an org's zones before reading D1 again. */
@@ -11,7 +12,10 @@ interface Cached {
   loadedAt: number;
 }
 
-const cache = new Map<string, Cached>();
+/** At most this many orgs' zones per isolate (a miss only costs one D1 read). */
+const ORGS_CACHED = 1_000;
+
+const cache = new LruMap<string, Cached>(ORGS_CACHED);
 
 async function load(db: D1Database, orgId: string): Promise<Cached> {
   const zones = (await listZones(db, orgId)).map(sizedZone);
