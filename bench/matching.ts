@@ -303,7 +303,7 @@ for (const n of SIZES) {
   );
 }
 
-// Verdicts against DESIGN.md "Performance targets".
+// Verdicts against the README's "Performance" targets.
 console.log("");
 console.log(`load average at end: ${os.loadavg().map((x) => x.toFixed(2)).join(" ")}`);
 /** Growth of p50 between sizes, as the exponent e in p50 ∝ N^e (1 = linear). */
@@ -326,7 +326,7 @@ function verdicts(name: string, rows: Row[]) {
     );
   }
 }
-console.log('targets (DESIGN.md "Performance targets"):');
+console.log("targets (README \"Performance\"):");
 verdicts("rankCandidates (all in radius)", decisionRows);
 {
   const first = decisionRows[0];

@@ -639,7 +639,7 @@ async function main() {
   await sleep(500);
   for (const d of drivers) d.ws.terminate();
   log(`load average at end: ${loadAverage()}`);
-  log('targets (DESIGN.md "Performance targets"):');
+  log("targets (README \"Performance\"):");
   log(`  one zone holds ≥ 5,000 driver sockets: ${held} held → ${held >= 5000 ? "MET" : "MISSED"}`);
   log(
     `  offer push p50/p99 under load (goal p99 ≤ 50 ms): ${ms(idlePush.p50)} / ${ms(idlePush.p99)} ms idle` +

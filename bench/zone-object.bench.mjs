@@ -178,7 +178,7 @@ async function main() {
     throw new Error("the zone object was restarted during the run, so its figures are mixed; run the bench again");
   }
   log(`load average at end: ${loadAverage()}`);
-  log('targets (DESIGN.md "Performance targets"):');
+  log("targets (README \"Performance\"):");
   for (const [name, { kinds: k }] of [
     ["flush live", live],
     ["outbox held", held],
@@ -191,7 +191,7 @@ async function main() {
     );
   }
   log(`  audit flush ≥ 5,000 events/s into local D1: ${eventsPerSecond.toFixed(0)} events/s → ${eventsPerSecond >= 5000 ? "MET" : "MISSED"}`);
-  log("  (cycle ÷ no-op is the figure as DESIGN.md and the issue word it; a cycle is two calls, so it cannot go below 2.0)");
+  log("  (cycle ÷ no-op is the figure as the target words it; a cycle is two calls, so it cannot go below 2.0)");
 }
 
 await runBench("zone-object", main);

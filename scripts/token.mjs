@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Mint a Dispatch v2 API token (HS256 JWT, API.md "Authentication and roles").
+// Mint a Dispatch v2 API token (HS256 JWT, docs/api.md "Authentication and roles").
 //
 //   npm run token -- --role admin --org <uuid> [--sub <uuid>] [--ttl <seconds>] [--kid <key id>]
 //

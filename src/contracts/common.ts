@@ -1,6 +1,6 @@
 import { z } from "zod";
 
-/** Every id the service issues and every org id (API.md "Conventions"). */
+/** Every id the service issues and every org id (docs/api-notes.md "Conventions"). */
 export const Uuid = z.uuid({ message: "must be a UUID" });
 
 /** The marketplace's own references: orderId, sellerOrderId, sellerId. */

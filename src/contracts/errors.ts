@@ -1,6 +1,6 @@
 import { z } from "zod";
 
-/** The error body of every non-2xx answer (seed 001 / API.md "Conventions"). */
+/** The error body of every non-2xx answer (docs/api-notes.md "Conventions"). */
 export const ErrorBody = z.object({
   statusCode: z.number().int(),
   timestamp: z.string(),

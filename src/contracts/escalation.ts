@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { Coordinates, Uuid } from "./common";
 
-/** Why a matching round found nobody (API.md "Escalation and audit"). */
+/** Why a matching round found nobody (docs/api-notes.md "Escalation and ops"). */
 export const FailureReason = z.enum([
   "no_available_drivers",
   "all_drivers_busy",

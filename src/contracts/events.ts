@@ -191,7 +191,7 @@ export type ZoneEvent = z.infer<typeof ZoneEvent>;
 /** Optional client correlation id, echoed in the message's `ack`. */
 const ClientId = z.string().min(1).max(64).optional();
 
-/** Driver → server messages (API.md "WebSockets"). */
+/** Driver → server messages (docs/api.md "Sockets"). */
 export const DriverMessage = z.discriminatedUnion("type", [
   z.strictObject({
     type: z.literal("location"),

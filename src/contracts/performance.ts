@@ -7,7 +7,7 @@ export type PerformancePeriod = z.infer<typeof PerformancePeriod>;
 
 export const PerformanceQuery = z.strictObject({ period: PerformancePeriod.default("all") });
 
-/** The figures of a driver's performance (API.md "Driver performance"); null where nothing is there to divide. */
+/** The figures of a driver's performance (docs/api.md "Driver performance"); null where nothing is there to divide. */
 export const PerformanceMetrics = z.object({
   deliveriesCompleted: z.number().int().min(0),
   acceptanceRate: z.number().min(0).max(1).nullable(),

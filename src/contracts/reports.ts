@@ -3,7 +3,7 @@ import { Uuid } from "./common";
 import { FailureReason } from "./escalation";
 
 /**
- * The ops reports' window (API.md "Reports"): ISO instants, `[from, to)`. Absent `to` is now,
+ * The ops reports' window (docs/api.md "Reports"): ISO instants, `[from, to)`. Absent `to` is now,
  * absent `from` is 24 h before `to`; the span is checked by domain/report-window.ts.
  */
 export const ReportQuery = z.strictObject({

@@ -37,7 +37,7 @@ const settingsShape = {
 export const ZoneSettingsPatch = z.strictObject({ ...settingsShape, alerts: AlertThresholds.partial() }).partial();
 export type ZoneSettingsPatch = z.infer<typeof ZoneSettingsPatch>;
 
-/** Dispatch settings of one zone (API.md "Zones and drivers"), complete and consistent. */
+/** Dispatch settings of one zone (docs/api-notes.md "Zones"), complete and consistent. */
 export const ZoneSettings = z.strictObject(settingsShape).refine((s) => s.widenedRadiusKm >= s.searchRadiusKm, {
   message: "widenedRadiusKm must not be below searchRadiusKm",
   path: ["widenedRadiusKm"],

@@ -1,5 +1,5 @@
 /**
- * D1: what is read across zones or kept long (DESIGN.md). Every table carries org_id and every
+ * D1: what is read across zones or kept long (docs/architecture.md). Every table carries org_id and every
  * query filters on it. Generate migrations with `npm run db:generate`.
  */
 import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";

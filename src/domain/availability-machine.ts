@@ -2,7 +2,7 @@ import type { ActorType } from "../contracts/common";
 import type { Availability } from "../contracts/statuses";
 import { conflict } from "./errors";
 
-/** What may ask a driver's availability to change (API.md "Availability"). */
+/** What may ask a driver's availability to change (docs/api-notes.md "Drivers"). */
 export type AvailabilityCommand =
   | "resume"
   | "take_break"

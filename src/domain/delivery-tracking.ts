@@ -100,7 +100,7 @@ export function requireCustomersDelivery(tx: ZoneTx, deliveryId: string, tokenHa
 }
 
 /**
- * What the customer may see of a delivery (API.md "Tracking"): with a tracking token's hash,
+ * What the customer may see of a delivery (docs/api-notes.md "Sockets and tracking"): with a tracking token's hash,
  * only if the token opens it (requireCustomersDelivery); without one (an org token), as it is.
  */
 export function customerView(tx: ZoneTx, deliveryId: string, tokenHash: string | null) {

@@ -1,5 +1,5 @@
 /*
- * The formulas of a driver's performance (API.md "Driver performance"): what each record adds
+ * The formulas of a driver's performance (docs/api.md "Driver performance"): what each record adds
  * to a driver's running totals, and the figures read off those totals. Totals are plain sums
  * and counts so storage can compute them with SQL aggregates (zone-store.ts) however long a
  * driver's history is; every division, rounding and null rule is here.

@@ -1,5 +1,5 @@
 /**
- * The unassigned-order ladder (API.md "Escalation and audit"), as time arithmetic only: a
+ * The unassigned-order ladder (docs/api-notes.md "Escalation and ops"), as time arithmetic only: a
  * delivery still `ready` reaches level n once `escalationSeconds[n-1]` seconds have passed since
  * its creation (at that instant exactly, and after). Levels: 1 ticket + ops notice, 2 widened
  * matching round, 3 critical notice.

@@ -9,7 +9,7 @@ import { openUnassignedRecord } from "./unassigned-records";
 import type { ZoneTx } from "./zone-tx";
 
 /*
- * The unassigned-order ladder in the zone (API.md "Escalation and audit"): while a delivery is
+ * The unassigned-order ladder in the zone (docs/api-notes.md "Escalation and ops"): while a delivery is
  * `ready`, one `escalation` timer stands at the time its next level is due. Level 1 opens a
  * support ticket and notifies ops, level 2 runs one matching round at the widened radius, level 3
  * is the critical notice. A level is fired only from the record's current level upwards, inside

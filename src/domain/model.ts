@@ -262,7 +262,7 @@ export interface HealthMark {
 
 export const NO_HEALTH_MARK: HealthMark = { waits: [], announced: null, alerts: [] };
 
-/** Timer kinds the zone's single alarm multiplexes (DESIGN.md "Timers"). */
+/** Timer kinds the zone's single alarm multiplexes (docs/architecture.md "Timers, outbox, webhooks"). */
 export type TimerKind = "break_end" | "liveness" | "offer_expiry" | "escalation";
 
 export interface Timer {

@@ -12,7 +12,7 @@ const round2 = (n: number) => Math.round(n * 100) / 100;
 const travelSeconds = (km: number, settings: ZoneSettings) => travelHours(km, settings) * 3600;
 
 /**
- * The numbers a driver sees (API.md "Offers"):
+ * The numbers a driver sees (docs/api-notes.md "Offers and dispatch"):
  * - distance: great-circle km from the driver to the pickup, rounded to 2 decimals;
  * - pickup minutes: ceil((travel to pickup + prep) / 60), travel at the zone's avgSpeedKmh;
  * - delivery time: now + travel to pickup + prep + travel pickup → dropoff;

@@ -1,7 +1,7 @@
 import { iso } from "./model";
 
 /*
- * The window of the ops reports (API.md "Reports"): `[from, to)` in ISO instants. Absent `to`
+ * The window of the ops reports (docs/api.md "Reports"): `[from, to)` in ISO instants. Absent `to`
  * is now, absent `from` 24 h before `to`; `from` after `to` or a span over 92 days (a quarter, so
  * a report stays one bounded index range) is refused.
  */

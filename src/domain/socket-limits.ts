@@ -1,6 +1,6 @@
 import { audience } from "./audiences";
 
-/** API.md "Hardening": open sockets one caller may hold on one zone. */
+/** docs/security.md: open sockets one caller may hold on one zone. */
 export const MAX_OPS_SOCKETS_PER_CALLER = 3;
 export const MAX_CUSTOMER_SOCKETS_PER_ORDER = 5;
 

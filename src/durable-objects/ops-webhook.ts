@@ -6,7 +6,7 @@ import type { OpsNotification } from "../domain/model";
 import { postSigned } from "./webhook-post";
 
 /*
- * Sending ops notices to the org's webhook (API.md "Escalation and audit"): the JSON body is
+ * Sending ops notices to the org's webhook (docs/api-notes.md "Escalation and ops"): the JSON body is
  * signed with HMAC-SHA256 under the org's secret, `X-Dispatch-Signature: sha256=<hex>`.
  */
 

@@ -21,7 +21,7 @@ interface SocketIdentity {
 
 /** A message larger than this is refused unread. */
 const MAX_MESSAGE_BYTES = 4096;
-/** API.md: more than 20 messages a second from one socket are dropped with an error. */
+/** docs/api.md: more than 20 messages a second from one socket are dropped with an error. */
 const MESSAGES_PER_SECOND = 20;
 
 /** Close codes: the client should reconnect (4001: through the Worker, which finds the new zone). */

@@ -1,7 +1,7 @@
 import type { Role } from "../contracts/common";
 import type { Env } from "./env";
 
-/** Who is calling, from a verified token (API.md "Authentication and roles"). */
+/** Who is calling, from a verified token (docs/api.md "Authentication and roles"). */
 export interface Caller {
   sub: string;
   role: Role;

@@ -124,7 +124,7 @@ function bearerToken(header: string | undefined): string | undefined {
 }
 
 /**
- * Browsers cannot set headers on a WebSocket, so API.md lets them send the token as the
+ * Browsers cannot set headers on a WebSocket, so docs/api.md lets them send the token as the
  * subprotocol `bearer.<token>` (next to `dispatch.v2`).
  */
 function subprotocolToken(header: string | undefined): string | undefined {

@@ -47,7 +47,7 @@ const REASON: Record<number, string> = {
   503: "Service Unavailable",
 };
 
-/** The contract's error body (API.md "Conventions"), for every non-2xx answer. */
+/** The contract's error body (docs/api-notes.md "Conventions"), for every non-2xx answer. */
 function errorResponse(
   c: Context,
   status: ContentfulStatusCode,

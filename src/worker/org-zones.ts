@@ -5,7 +5,7 @@ import { listZones, requireZone } from "./zone-registry";
 /*
  * Cross-zone reads of what the zones write into D1 through their outboxes (unassigned records,
  * support tickets): the zones push what they hold first, so the read sees every change they
- * acknowledged before it (API.md "Conventions", read-your-writes).
+ * acknowledged before it (docs/api-notes.md "Conventions", read-your-writes).
  */
 
 /** The org's zones a read covers: all of them, or `zoneId` alone (404 when the org has no such zone). */

@@ -37,7 +37,7 @@ export function driverView(driver: DriverRecord, reader: Caller): DriverView {
 }
 
 /**
- * `<PUBLIC_BASE_URL or request origin>/track/<orderId>?token=<trackingToken>` (API.md). An orderId
+ * `<PUBLIC_BASE_URL or request origin>/track/<orderId>?token=<trackingToken>` (docs/api.md). An orderId
  * is `[A-Za-z0-9._:-]`, all legal in a path segment, so it appears verbatim (`:` included: `%3A`
  * is not the same URL); encoding only guards against anything else.
  */
@@ -74,7 +74,7 @@ export function deliveryView(delivery: DeliveryRecord, link: TrackingLink): Deli
   };
 }
 
-/** A delivery as its driver sees it (API.md "Hardening": no tracking link, no customer phone). */
+/** A delivery as its driver sees it (docs/security.md: no tracking link, no customer phone). */
 export function driverDeliveryView(delivery: DeliveryRecord): DriverDeliveryView {
   return {
     id: delivery.id,

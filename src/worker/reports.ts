@@ -11,7 +11,7 @@ import { conflict } from "./http-error";
 
 /*
  * The ops reports, read from what the zones' outboxes wrote into D1 (flush the zones first).
- * Which audit events count for what is documented in API.md "Reports"; each count is one index
+ * Which audit events count for what is documented in docs/api.md "Reports"; each count is one index
  * range: (org_id, event_type, timestamp) for events, (org_id, delivered_at) for pay.
  */
 

@@ -8,13 +8,13 @@ import { withSpec } from "./route-spec";
 /*
  * Typed request validators. Handlers read the parsed values with `c.req.valid("json" | "param" |
  * "query")`, typed as the schema's output. Schemas should be `z.strictObject` so unknown fields
- * are a 400 (API.md), never silently dropped. Path and query values arrive as strings: use
+ * are a 400 (docs/api.md), never silently dropped. Path and query values arrive as strings: use
  * `z.coerce.number()` (or similar) where a number is expected, e.g.
  *   query(z.strictObject({ limit: z.coerce.number().int().min(1).max(100).optional() }))
  * Put these before `allow`/`selfOr` in a route so 400 beats 403.
  */
 
-/** API.md: a body over 64 KiB is a 413. */
+/** docs/api.md: a body over 64 KiB is a 413. */
 const MAX_BODY_BYTES = 65_536;
 
 type Target = "body" | "params" | "query";
@@ -83,7 +83,7 @@ export async function rawBody(c: Context): Promise<Uint8Array> {
 const isJsonMediaType = (contentType: string | undefined) =>
   contentType?.split(";")[0]?.trim().toLowerCase() === "application/json";
 
-/** An empty body is `{}` (API.md: an empty POST needs no Content-Type); anything else must be JSON. */
+/** An empty body is `{}` (docs/api.md: an empty POST needs no Content-Type); anything else must be JSON. */
 async function jsonBody(c: Context): Promise<unknown> {
   const bytes = await rawBody(c);
   if (bytes.byteLength === 0) return {};

@@ -5,7 +5,7 @@ import { forbidden } from "../http-error";
 import { withSpec } from "../route-spec";
 
 /*
- * Role gates. Place them AFTER the route's validators: API.md orders checks 401 → 400 → 403,
+ * Role gates. Place them AFTER the route's validators: docs/api.md orders checks 401 → 400 → 403,
  * so a malformed request is reported as such even by a caller who may not make it.
  */
 

@@ -10,7 +10,7 @@ import { restoreTrackingLink, withoutTrackingLink } from "../tracking-links";
 import { rawBody } from "../validation";
 
 /*
- * API.md "Conventions": a POST with `Idempotency-Key` runs once per (org, caller, key) within 24 h;
+ * docs/api-notes.md "Conventions": a POST with `Idempotency-Key` runs once per (org, caller, key) within 24 h;
  * a repeat gets the first answer replayed. The row is reserved before the handler runs
  * (status 0) so concurrent repeats cannot both run it.
  */

@@ -18,7 +18,7 @@ async function enforce(limiter: RateLimit, key: string): Promise<void> {
 
 const MANUAL_OFFER_ROUTE = /^\/v2\/deliveries\/[^/]+\/offers$/;
 
-/** API.md "Rate limits": manual offers have their own small budget; reads and writes share theirs. */
+/** docs/api.md "Rate limits": manual offers have their own small budget; reads and writes share theirs. */
 function limiterFor(c: Context<AppEnv>): RateLimit {
   const { method, path } = c.req;
   if (method === "GET" || method === "HEAD") return c.env.RL_READS;

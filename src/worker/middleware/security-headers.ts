@@ -1,7 +1,7 @@
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../app-env";
 
-/** API.md "Conventions": an API that never renders HTML still denies framing, sniffing and caching. */
+/** docs/api-notes.md "Conventions": an API that never renders HTML still denies framing, sniffing and caching. */
 const SECURITY_HEADERS = {
   "X-Content-Type-Options": "nosniff",
   "X-Frame-Options": "DENY",

@@ -14,7 +14,7 @@ import { findUnassigned, listUnassigned } from "../unassigned-orders";
 import { body, params, query } from "../validation";
 import { decide, unwrap, zoneStub } from "../zone-client";
 
-/** Unassigned orders, the escalation ladder and support tickets (API.md "Escalation and audit"). */
+/** Unassigned orders, the escalation ladder and support tickets (docs/api-notes.md "Escalation and ops"). */
 export const escalationRoutes = new Hono<AppEnv>()
   .get("/admin/unassigned-orders", describe({ summary: "Orders nobody has taken, with counts by level and reason", tag: "Escalation", answers: { 200: { description: "`{ orders, summary, … }`" } } }), query(UnassignedOrdersQuery), allow("ops", "admin"), async (c) => {
     const { org } = c.get("caller");

@@ -11,7 +11,7 @@ import { describe } from "../route-spec";
 import { body, params, query } from "../validation";
 import { callDriverZone, decide, requireDriverInZone, unwrap, zoneStub } from "../zone-client";
 
-/** Offers are answered for at most this many at a time (API.md). */
+/** Offers are answered for at most this many at a time (docs/api.md). */
 const OFFER_LIST_LIMIT = 50;
 
 /** Seed 001 "Driver Offers API". */

@@ -33,7 +33,7 @@ async function openedView(c: Context<AppEnv>, orderId: string, token: string): P
   return { ...view, trackingUrl: trackingUrl(publicBaseUrl(c), orderId, token) };
 }
 
-/** The pages (API.md "Pages", "API documentation"), outside /v2: HTML, no JWT; they call the public API themselves. */
+/** The pages (docs/api-notes.md "Pages", "API documentation"), outside /v2: HTML, no JWT; they call the public API themselves. */
 export const pageRoutes = new Hono<AppEnv>()
   .get("/track/:orderId", async (c) => {
     const orderId = c.req.param("orderId");

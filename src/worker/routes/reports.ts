@@ -23,7 +23,7 @@ async function scopeOf(c: Context<AppEnv>, input: ReportQuery): Promise<ReportSc
   return { orgId: org, zoneId: input.zoneId, from: window.from, to: window.to };
 }
 
-/** Ops reports over D1 (API.md "Reports"). */
+/** Ops reports over D1 (docs/api.md "Reports"). */
 export const reportRoutes = new Hono<AppEnv>()
   .get("/admin/reports/earnings", describe({ summary: "Drivers' pay for deliveries delivered in a window", tag: "Reports", answers: { 200: { description: "Totals and each driver's deliveries and pay", schema: EarningsReport } } }), query(ReportQuery), allow("ops", "admin"), async (c) => {
     const scope = await scopeOf(c, c.req.valid("query"));

@@ -57,12 +57,12 @@ async function connect(
   if (stream.driver) url.searchParams.set("driver", stream.driver);
   if (stream.caller) url.searchParams.set("caller", stream.caller);
   const answer = await zone.fetch(new Request(url, c.req.raw));
-  // The zone counts open sockets per caller and order (API.md "Hardening").
+  // The zone counts open sockets per caller and order (docs/security.md).
   if (answer.status === 429) throw new ApiError(429, `Too many open sockets: ${await answer.text()}`);
   return answer;
 }
 
-/** Customer tracking (API.md "Tracking") and every socket (API.md "WebSockets"). */
+/** Customer tracking (docs/api-notes.md "Sockets and tracking") and every socket (docs/api.md "Sockets"). */
 export const trackingRoutes = new Hono<AppEnv>()
   .get("/orders/:orderId/delivery-status", describe({ summary: "What the customer may see of their delivery", tag: "Tracking", answers: { 200: { description: "The tracking view", schema: TrackingView } }, trackingToken: true }), params(OrderParams), query(TrackingQuery), async (c) => {
     const order = await resolveOrder(c, c.req.valid("param").orderId);
