@@ -61,18 +61,14 @@ export function inWindow(buckets: readonly WaitBucket[], now: number): WaitBucke
 
 /**
  * Mean wait in whole seconds: the assigned deliveries of the window plus the waits so far of
- * those still waiting (0 when there are none).
+ * those still waiting (`waiting`: how many, and their waits summed; 0 when there are none).
  */
-export function averageWaitSeconds(buckets: readonly WaitBucket[], waitingSoFarMs: readonly number[], now: number): number {
-  let total = 0;
-  let count = 0;
+export function averageWaitSeconds(buckets: readonly WaitBucket[], waiting: { count: number; totalMs: number }, now: number): number {
+  let total = Math.max(0, waiting.totalMs);
+  let count = waiting.count;
   for (const [, sum, n] of inWindow(buckets, now)) {
     total += sum;
     count += n;
-  }
-  for (const ms of waitingSoFarMs) {
-    total += Math.max(0, ms);
-    count++;
   }
   return count === 0 ? 0 : Math.round(total / count / 1000);
 }

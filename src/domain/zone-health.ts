@@ -7,12 +7,14 @@ import { isUnderWay } from "./delivery-status";
 import { LEVEL_KEYS } from "./escalation-ladder";
 import { WAIT_WINDOW_MS, averageWaitSeconds, demandLevel, healthScore } from "./health-score";
 import type { DeliveryRecord } from "./model";
+import type { ReadyFigures } from "./ready-tally";
 import type { AlertFigures } from "./zone-alerts";
 import type { ZoneTx } from "./zone-tx";
 
 /*
- * A zone's health as one decision sees it: memory's running counts corrected by the decision's
- * own writes, so the figures cost the waiting deliveries, not the whole zone.
+ * A zone's health as one decision sees it: memory's running counts and sums (drivers by
+ * availability, ready-tally.ts) corrected by the decision's own writes, so the figures cost the
+ * decision's writes, not the size of the zone.
  */
 
 /** Drivers by availability as the decision sees them. */
@@ -30,47 +32,42 @@ function driverCountsSeenBy(tx: ZoneTx): Record<Availability, number> {
   return counts;
 }
 
-/** Every `ready` delivery as the decision sees it. */
-function readyDeliveriesSeenBy(tx: ZoneTx): DeliveryRecord[] {
-  const ids = new Set(tx.state.ready);
-  for (const id of tx.changes.deliveries.keys()) ids.add(id);
-  return [...ids].map((id) => tx.delivery(id)).filter((d): d is DeliveryRecord => d?.status === "ready");
+/** The `ready` deliveries' sums as the decision sees them. */
+function readySeenBy(tx: ZoneTx): ReadyFigures {
+  const changed = [...tx.changes.deliveries.values()].map((after) => [tx.state.deliveries.get(after.id), after] as [DeliveryRecord | undefined, DeliveryRecord]);
+  return tx.state.readyTally.seenWith(changed);
 }
 
 /** The seed's six figures, and what the alerts watch besides. */
 export function healthFiguresOf(tx: ZoneTx): { figures: HealthFigures; alertFigures: AlertFigures } {
   const zone = tx.zone;
   const drivers = driverCountsSeenBy(tx);
-  const ready = readyDeliveriesSeenBy(tx);
+  const ready = readySeenBy(tx);
   // A delivery back in `ready` after a release had its wait counted when it was first assigned.
-  const waitingSoFar = ready
-    .map((d) => ({ d, createdAt: Date.parse(d.createdAt) }))
-    .filter(({ d, createdAt }) => d.assignmentId === null && createdAt >= tx.now - WAIT_WINDOW_MS)
-    .map(({ createdAt }) => tx.now - createdAt);
+  const [waitingCount, waitingMs] = ready.waitsSince(tx.now - WAIT_WINDOW_MS, tx.now);
   const currentDriversOnline = drivers.available + drivers.busy;
-  const avgWaitTimeSeconds = averageWaitSeconds(tx.health.waits, waitingSoFar, tx.now);
-  const escalated = ready.filter((d) => (d.unassigned?.escalationLevel ?? 0) >= 1).length;
+  const avgWaitTimeSeconds = averageWaitSeconds(tx.health.waits, { count: waitingCount, totalMs: waitingMs }, tx.now);
   const figures: HealthFigures = {
     currentDriversOnline,
     minDriversRequired: zone.minDriversOnline,
     avgWaitTimeSeconds,
     targetWaitTimeSeconds: zone.targetWaitTimeSeconds,
-    demandLevel: demandLevel(ready.length, drivers.available),
+    demandLevel: demandLevel(ready.waiting, drivers.available),
     healthScore: healthScore({
       driversOnline: currentDriversOnline,
       minDriversRequired: zone.minDriversOnline,
       avgWaitTimeSeconds,
       targetWaitTimeSeconds: zone.targetWaitTimeSeconds,
-      waiting: ready.length,
-      escalated,
+      waiting: ready.waiting,
+      escalated: ready.escalated,
     }),
   };
-  return { figures, alertFigures: { healthScore: figures.healthScore, unassigned: ready.filter((d) => d.unassigned).length } };
+  return { figures, alertFigures: { healthScore: figures.healthScore, unassigned: ready.unassigned } };
 }
 
 /** Whether `ready` deliveries are waiting: their waits grow, so the figures drift with time alone. */
 export function hasWaitingDeliveries(tx: ZoneTx): boolean {
-  return readyDeliveriesSeenBy(tx).length > 0;
+  return readySeenBy(tx).waiting > 0;
 }
 
 /** Live counts and health shown with a zone; "online" means able to take or working on a job. */

@@ -134,27 +134,23 @@ function responseMs(offer: OfferRecord): number | null {
  */
 export function countDecision(counters: ZoneCounters, before: ZoneState, changes: ZoneChanges): ZoneCounters | null {
   if (changes.offers.size === 0 && changes.audit.length === 0 && changes.assignments.size === 0) return null;
+  const closed = [...changes.offers.values()].filter((offer) => OUTCOME_OF[offer.status] && (before.offers.get(offer.id)?.status ?? "PENDING") === "PENDING");
+  const escalations = changes.audit.filter((e) => e.eventType === "escalation_triggered" || e.eventType === "escalation_critical");
+  const assigned = firstAssignments(before, changes);
+  // Most decisions count nothing (an offer made, a status report): they copy nothing either.
+  if (closed.length === 0 && escalations.length === 0 && assigned.length === 0) return null;
   const next = structuredClone(counters);
-  let counted = false;
-  for (const offer of changes.offers.values()) {
-    const outcome = OUTCOME_OF[offer.status];
-    if (!outcome || (before.offers.get(offer.id)?.status ?? "PENDING") !== "PENDING") continue;
-    next.offers[outcome]++;
+  for (const offer of closed) {
+    next.offers[OUTCOME_OF[offer.status]!]++;
     const ms = responseMs(offer);
     if (ms !== null) observe(next.offerResponseSeconds, OFFER_RESPONSE_BUCKETS, Math.max(0, ms) / 1000);
-    counted = true;
   }
-  for (const entry of changes.audit) {
-    if (entry.eventType !== "escalation_triggered" && entry.eventType !== "escalation_critical") continue;
+  for (const entry of escalations) {
     const level = String(entry.details.level);
     next.escalations[level] = (next.escalations[level] ?? 0) + 1;
-    counted = true;
   }
-  for (const { waitMs } of firstAssignments(before, changes)) {
-    observe(next.assignmentWaitSeconds, ASSIGNMENT_WAIT_BUCKETS, waitMs / 1000);
-    counted = true;
-  }
-  return counted ? next : null;
+  for (const { waitMs } of assigned) observe(next.assignmentWaitSeconds, ASSIGNMENT_WAIT_BUCKETS, waitMs / 1000);
+  return next;
 }
 
 /** The counters after one webhook send (or dead letter) of `webhook`. */

@@ -1,6 +1,7 @@
 import { isTerminalDelivery } from "./delivery-status";
 import { Availability } from "../contracts/statuses";
 import { zeroCounts } from "./counts";
+import { ReadyTally } from "./ready-tally";
 import { NO_TOTALS, type PerformanceTotals, type TimeRange, combineTotals, deliveryTotals, offerTotals } from "./driver-performance";
 import type {
   AssignmentRecord,
@@ -96,8 +97,8 @@ export class ZoneState {
   readonly pendingByDelivery = new Map<string, Set<string>>();
   /** `ready` deliveries with automatic dispatch. */
   readonly waiting = new Set<string>();
-  /** Every `ready` delivery, whatever its dispatch (zone health counts them). */
-  readonly ready = new Set<string>();
+  /** Running sums over the `ready` deliveries (zone health reads them every decision). */
+  readonly readyTally = new ReadyTally();
   /** Drivers here by availability, kept with `drivers` (zone health reads it every decision). */
   readonly driverCounts: Record<Availability, number> = zeroCounts(Availability.options);
   health: HealthMark = NO_HEALTH_MARK;
@@ -139,6 +140,8 @@ export class ZoneState {
   }
 
   putDelivery(delivery: DeliveryRecord): void {
+    this.readyTally.count(this.deliveries.get(delivery.id), -1);
+    this.readyTally.count(delivery, 1);
     if (isTerminalDelivery(delivery.status)) {
       this.deliveries.delete(delivery.id);
       this.tracking.delete(delivery.id);
@@ -146,8 +149,6 @@ export class ZoneState {
     else this.deliveries.set(delivery.id, delivery);
     if (delivery.status === "ready" && delivery.dispatch === "auto") this.waiting.add(delivery.id);
     else this.waiting.delete(delivery.id);
-    if (delivery.status === "ready") this.ready.add(delivery.id);
-    else this.ready.delete(delivery.id);
   }
 
   private uncount(driverId: string): void {

@@ -30,7 +30,7 @@ const COMMANDS: AvailabilityCommand[] = [
   "unpause",
 ];
 
-// API.md "Availability", written out move by move, independently of the implementation.
+// docs/api-notes.md "Drivers", written out move by move, independently of the implementation.
 const LEGAL: [from: Availability, command: AvailabilityCommand, to: Availability][] = [
   ["offline", "resume", "available"],
   ["shift_ended", "resume", "available"],

@@ -14,7 +14,7 @@ const MIN = 60_000;
 
 describe("break expiry timer", () => {
   it("makes the driver available at breakUntil, actor system, reason break_expired", () => {
-    // A driver on break who is not heard from goes offline first (API.md), so keep them heard.
+    // A driver on break who is not heard from goes offline first (docs/api.md), so keep them heard.
     const z = memoryZone({ offlineAfterSeconds: 7200 });
     const d = z.addDriver();
     z.run(T0, (tx) => changeAvailability(tx, d.id, "resume", driverActor(d.id)));

@@ -20,7 +20,7 @@ const STATUSES: DeliveryStatus[] = [
   "cancelled",
 ];
 
-// Written out from API.md independently of the implementation's table.
+// Written out from docs/api.md independently of the implementation's table.
 const LEGAL_MOVES = new Set([
   "ready>assigned",
   "ready>cancelled",

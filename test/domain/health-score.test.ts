@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { type ScoreInputs, addWait, averageWaitSeconds, demandLevel, healthScore, inWindow } from "../../src/domain/health-score";
 
 const T = Date.parse("2026-02-01T10:00:00.000Z");
+const NONE_WAITING = { count: 0, totalMs: 0 };
 const healthy: ScoreInputs = {
   driversOnline: 5,
   minDriversRequired: 5,
@@ -87,9 +88,9 @@ describe("healthScore", () => {
 
 describe("assignment waits over the last hour", () => {
   it("is 0 when nothing was created in the hour", () => {
-    expect(averageWaitSeconds([], [], T)).toBe(0);
+    expect(averageWaitSeconds([], NONE_WAITING, T)).toBe(0);
     const old = addWait([], T - 2 * 3_600_000, 60_000, T - 2 * 3_600_000 + 60_000);
-    expect(averageWaitSeconds(old, [], T)).toBe(0);
+    expect(averageWaitSeconds(old, NONE_WAITING, T)).toBe(0);
   });
 
   it("averages assigned deliveries with the waits so far of those still waiting, rounded to the second", () => {
@@ -102,8 +103,8 @@ describe("assignment waits over the last hour", () => {
       [Math.floor((T - 5 * 60_000) / 60_000), 61_000, 1],
     ]);
     // (30 + 90 + 61 + 200) / 4 = 95.25 s
-    expect(averageWaitSeconds(buckets, [200_000], T)).toBe(95);
-    expect(averageWaitSeconds([], [1_499, 1_501], T)).toBe(2); // 1.5 s rounds up
+    expect(averageWaitSeconds(buckets, { count: 1, totalMs: 200_000 }, T)).toBe(95);
+    expect(averageWaitSeconds([], { count: 2, totalMs: 3_000 }, T)).toBe(2); // 1.5 s rounds up
   });
 
   it("keeps at most one bucket per minute of the last hour, whatever the traffic", () => {

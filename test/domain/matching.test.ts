@@ -369,7 +369,7 @@ describe("rankCandidates over random zones", () => {
 
           const got = rankCandidates(new ZoneTx(state, NOW), req);
 
-          // Brute force, written from API.md / matching.ts's documented rules, not from isEligible.
+          // Brute force, written from docs/api.md / matching.ts's documented rules, not from isEligible.
           const expected = records
             .filter(
               (d) =>

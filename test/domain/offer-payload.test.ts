@@ -6,7 +6,7 @@ import { offerPayload } from "../../src/domain/offer-payload";
 import { OPS, T0, memoryZone } from "./zone-fixture";
 
 /*
- * The payload numbers of API.md "Offers", worked out by hand. The great-circle distance is
+ * The payload numbers of docs/api-notes.md "Offers and dispatch", worked out by hand. The great-circle distance is
  * computed here independently of src/domain/geo.ts (atan2 form of the haversine, same sphere:
  * IUGG mean radius R1 = 6371.0088 km), and the figures it gives are also written out as literals.
  */

@@ -2,7 +2,7 @@ import { expect } from "vitest";
 import type { ErrorBody } from "../../src/contracts/errors";
 import { json } from "./api";
 
-/** Asserts the contract's error body (API.md "Conventions") and returns it. */
+/** Asserts the contract's error body (docs/api-notes.md "Conventions") and returns it. */
 export async function expectError(res: Response, status: number, path?: string): Promise<ErrorBody> {
   expect(res.status).toBe(status);
   const payload = await json<ErrorBody>(res);

@@ -4,7 +4,7 @@ import { ZoneEvent } from "../../src/contracts/events";
 import { uuidPattern } from "./expect-error";
 
 /*
- * Real WebSocket upgrades through the Worker's default export (API.md "WebSockets"). Every
+ * Real WebSocket upgrades through the Worker's default export (docs/api.md "Sockets"). Every
  * socket a test opens goes through `TestSocket`, which parses every message it receives:
  * server events must parse with `ZoneEvent` and carry `seq` (continuous on this connection,
  * starting right after `since` when one was given) and a UUID `eventId` (unique on this

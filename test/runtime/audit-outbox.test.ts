@@ -1,5 +1,5 @@
 /**
- * Audit without loss (DESIGN.md "Rules that keep it correct"): every change is committed with its
+ * Audit without loss (docs/architecture.md "How a zone decides"): every change is committed with its
  * audit/history rows into the zone's SQLite outbox, the alarm flushes the outbox to D1 in batches
  * (INSERT OR IGNORE, ids fixed at creation) with backoff while D1 fails, and reads merge D1 with
  * the unflushed outbox — so a read sees every acknowledged change, once, whatever D1 is doing.

@@ -1,5 +1,5 @@
 /**
- * Driver availability through the real Worker and zone object (API.md "Availability"): the
+ * Driver availability through the real Worker and zone object (docs/api-notes.md "Drivers"): the
  * seed's response shapes, every move of the table reachable through the API today (`busy` needs
  * offers, which have no route yet), 409/400/403 refusals, the history read, and the two system
  * moves driven by the zone's alarm — break expiry and offline detection.

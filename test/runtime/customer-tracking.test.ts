@@ -1,5 +1,5 @@
 /**
- * The customer's side (API.md "Tracking" and "WebSockets"): the order's socket
+ * The customer's side (docs/api-notes.md "Sockets and tracking" and "WebSockets"): the order's socket
  * (`/v2/orders/:orderId/ws?token=`) streams that delivery's status, position (at most once a
  * second) and ETA (when it moves by a minute) and nothing else; the one-off read
  * `GET /v2/orders/:orderId/delivery-status` by tracking token or org token, its shape through a

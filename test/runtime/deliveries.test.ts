@@ -337,7 +337,7 @@ describe("driver tokens from another org", () => {
     const delivery = await a.addDelivery();
     const foreign = await b.addDriver();
     const res = await foreign.client.post(`/drivers/${foreign.id}/deliveries/${delivery.id}/status`, { status: "picked_up" });
-    // Org B knows no such delivery: 404 (API.md: anything of another org is a 404).
+    // Org B knows no such delivery: 404 (docs/api.md: anything of another org is a 404).
     await expectError(res, 404);
     const impostor = await client("driver", b.org);
     await expectError(await impostor.post(`/drivers/${impostor.sub}/deliveries/${delivery.id}/status`, { status: "picked_up" }), 404);

@@ -1,5 +1,5 @@
 /**
- * Races through the real Worker and zone object (API.md "Offers": "Of any number of concurrent
+ * Races through the real Worker and zone object (docs/api-notes.md "Offers and dispatch": "Of any number of concurrent
  * accepts for one delivery, exactly one succeeds"). Requests are fired together with
  * Promise.all, each with its own token; the zone object decides one at a time, so whatever
  * order they arrive in, the end state must be one of the legal outcomes and internally

@@ -2,7 +2,7 @@
  * Dispatch flows end to end over HTTP through the real Worker and zone object: the two E2E
  * journeys of seed 000 ("complete offer lifecycle", "rejection and next candidate"), automatic
  * matching (ranking, sequential and broadcast rounds, expiry to the next candidate), and the
- * unassigned record a round that finds nobody leaves in D1 — with each failure reason of API.md
+ * unassigned record a round that finds nobody leaves in D1 — with each failure reason of docs/api.md
  * "Escalation and audit", its attemptCount on later rounds, and REASSIGNED once someone takes it.
  *
  * Unassigned records reach D1 through the zone's outbox; tests flush it (`flushOutbox()`) before

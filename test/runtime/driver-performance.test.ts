@@ -1,5 +1,5 @@
 /**
- * Driver performance (API.md "Driver performance") over a scripted day and a bit in an
+ * Driver performance (docs/api.md "Driver performance") over a scripted day and a bit in an
  * Asia/Kolkata zone: every figure of GET /v2/drivers/:id/performance equals what was worked out
  * by hand from the script, for `day` (across local midnight), `week` and `all`, and the
  * driver_performance_updated event reaches the driver's and the ops socket after each delivery

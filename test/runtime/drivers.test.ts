@@ -157,7 +157,7 @@ describe("GET /v2/drivers/:id", () => {
     const b = await newOrg();
     const driver = await a.addDriver();
     const foreignDriver = await b.addDriver();
-    // API.md orders 403 before 404, and a driver may only name itself: 403, whatever org.
+    // docs/api.md orders 403 before 404, and a driver may only name itself: 403, whatever org.
     expect((await expectError(await foreignDriver.client.get(`/drivers/${driver.id}`), 403)).message).toContain("Forbidden");
     // A token of org B whose sub is org A's driver id: passes the self check, then org A's
     // driver does not exist for org B → 404, and nothing of it shows.

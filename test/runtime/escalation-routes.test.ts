@@ -1,5 +1,5 @@
 /**
- * The escalation routes over HTTP (API.md "Escalation and audit", docs/api-notes.md "Escalation
+ * The escalation routes over HTTP (docs/api-notes.md "Escalation and ops", docs/api-notes.md "Escalation
  * and ops"): the cross-zone unassigned list with its filters and summary, manual escalation, the
  * ladder check, support tickets, the ops cancel, and who may call each. Unassigned records come
  * from auto deliveries in zones without drivers (the zone records them at once, `zone_empty`);

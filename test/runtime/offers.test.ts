@@ -1,5 +1,5 @@
 /**
- * Offers through the real Worker and zone object (API.md "Offers", "Deliveries"): manual offers
+ * Offers through the real Worker and zone object (docs/api-notes.md "Offers and dispatch", "Deliveries"): manual offers
  * and their payload arithmetic, the driver's offer list, accept / reject / expiry, release and
  * ops reassignment, and the driver's status reports to the end of a delivery.
  *
@@ -72,7 +72,7 @@ describe("POST /v2/deliveries/:id/offers (manual offer)", () => {
   const DROPOFF = { lat: 12.99, lon: 77.64 };
   const PREP_MIN = 7;
 
-  it("201 with exactly the seed's shape; payload numbers follow API.md's formulas", async () => {
+  it("201 with exactly the seed's shape; payload numbers follow docs/api.md's formulas", async () => {
     const o = await newOrg(SETTINGS);
     const driver = await availableDriver(o, { location: DRIVER_AT });
     const delivery = await o.addDelivery({

@@ -1,5 +1,5 @@
 /**
- * The org's ops webhook settings and dead letters over HTTP (API.md "Escalation and audit",
+ * The org's ops webhook settings and dead letters over HTTP (docs/api-notes.md "Escalation and ops",
  * docs/api-notes.md "Ops webhook"): the secret is write-only, a URL needs a secret, production
  * refuses targets that would let the Worker reach private networks, and orgs never see each
  * other's settings or dead letters.

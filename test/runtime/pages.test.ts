@@ -1,5 +1,5 @@
 /**
- * The two pages as the Worker renders them (API.md "Pages"): first paint, the invalid-link
+ * The two pages as the Worker renders them (docs/api-notes.md "Pages"): first paint, the invalid-link
  * page, and their headers. The browser tests in test/e2e drive them for real.
  */
 import { exports } from "cloudflare:workers";

@@ -1,5 +1,5 @@
 /**
- * The customer's rating (API.md "Ratings"): POST /v2/orders/:orderId/rating?token=<tracking
+ * The customer's rating (docs/api.md "Ratings"): POST /v2/orders/:orderId/rating?token=<tracking
  * token>, once the delivery is delivered (409 before, 409 the second time), the same 401 for a
  * missing or wrong token whether the order exists or not, 400 for a bad body; audited as
  * delivery_rated; the tracking view then shows the rating.

@@ -1,5 +1,5 @@
 /**
- * The ops reports (API.md "Reports") over what the zones' outboxes wrote into D1: the earnings
+ * The ops reports (docs/api.md "Reports") over what the zones' outboxes wrote into D1: the earnings
  * report's totals are the accepted offers' estimatedEarning of the deliveries delivered in the
  * window, the dispatch report's counts are what the script did, and a re-sent outbox batch
  * leaves one delivery_costs row per delivery. The zone's clock is pinned to the script's instants.

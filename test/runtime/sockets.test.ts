@@ -1,5 +1,5 @@
 /**
- * Driver and ops sockets through real upgrades of the Worker (API.md "WebSockets"): live offers,
+ * Driver and ops sockets through real upgrades of the Worker (docs/api.md "Sockets"): live offers,
  * accepts racing over socket and HTTP, `?since=` replay, hibernation, the ops stream of a zone,
  * client messages (malformed, rate limited, read-only, ping, location, accept/reject acks), auth
  * refusals, replacement (4000) and zone moves (4001), offers to absent drivers, and presence

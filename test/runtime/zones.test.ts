@@ -3,7 +3,7 @@ import { BENGALURU, client, json, newOrg } from "../helpers/api";
 import { squarePolygon } from "../helpers/geometry";
 import { expectError, expectValidationError, isoMs, uuidPattern } from "../helpers/expect-error";
 
-/** API.md "Zones and drivers": every setting with its documented default. */
+/** docs/api-notes.md "Zones": every setting with its documented default. */
 const DEFAULT_SETTINGS = {
   dispatchMode: "sequential",
   broadcastSize: 3,
