@@ -81,18 +81,24 @@ function removeFrom(index: Map<string, Set<string>>, key: string, id: string): v
  */
 export class ZoneState {
   zone: ZoneConfig | null = null;
+  /** Bound: the zone's drivers (about 2 KB each, README "Memory"). */
   readonly drivers = new Map<string, DriverRecord>();
-  /** Deliveries not yet ended. */
+  /** Deliveries not yet ended (bound: the live ones; an ended one is read back from the archive). */
   readonly deliveries = new Map<string, DeliveryRecord>();
-  /** Offers still PENDING. */
+  /** Offers still PENDING (bound: a broadcast's size per waiting delivery). */
   readonly offers = new Map<string, OfferRecord>();
-  /** Assignments still ACTIVE. */
+  /** Assignments still ACTIVE (bound: one per busy driver). */
   readonly assignments = new Map<string, AssignmentRecord>();
-  /** driverId → the zone it moved to. */
+  /**
+   * driverId → the zone it moved to, for requests still routed here. Bound: drivers who left
+   * and did not come back, two ids each (about 150 B: 10,000 departures ≈ 1.5 MB).
+   */
   readonly departed = new Map<string, string>();
+  /** Bound: one per pending offer, waiting delivery and driver on a break, plus the silence check. */
   readonly timers = new Map<string, Timer>();
   /** Available drivers with a known position. */
   readonly available = new SpatialIndex();
+  /** Keys only while they have a pending offer (an emptied set is removed). */
   readonly pendingByDriver = new Map<string, Set<string>>();
   readonly pendingByDelivery = new Map<string, Set<string>>();
   /** `ready` deliveries with automatic dispatch. */
@@ -101,10 +107,11 @@ export class ZoneState {
   readonly readyTally = new ReadyTally();
   /** Drivers here by availability, kept with `drivers` (zone health reads it every decision). */
   readonly driverCounts: Record<Availability, number> = zeroCounts(Availability.options);
+  /** At most 61 wait buckets (one per creation minute of the last hour) and 2 alerts. */
   health: HealthMark = NO_HEALTH_MARK;
   /** driverId → that driver's ACTIVE assignment. */
   readonly activeByDriver = new Map<string, string>();
-  /** deliveryId → what its customers were last told (memory only). */
+  /** deliveryId → what its customers were last told (memory only; dropped when it ends). */
   readonly tracking = new Map<string, TrackingMark>();
 
   constructor(readonly archive: ZoneArchive = memoryArchive()) {}
