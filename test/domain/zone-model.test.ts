@@ -1193,7 +1193,7 @@ describe.each(["sequential", "broadcast"] as const)("zone model (%s dispatch)", 
 });
 
 /** Fewer runs than the plain property: together they stay within 1.5× the plain ones' time. */
-const FAULTY_RUNS_PER_MODE = 60;
+const FAULTY_RUNS_PER_MODE = 70;
 
 describe.each(["sequential", "broadcast"] as const)("zone model with faults (%s dispatch)", (mode) => {
   it("survives restarts and failing D1 flushes", () => {
