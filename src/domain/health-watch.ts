@@ -6,7 +6,7 @@ import { addWait } from "./health-score";
 import type { HealthMark } from "./model";
 import { reviewAlerts } from "./zone-alerts";
 import type { ZoneChanges } from "./zone-changes";
-import { hasWaitingDeliveries, healthFiguresOf } from "./zone-health";
+import { healthFiguresOf } from "./zone-health";
 import type { ZoneTx } from "./zone-tx";
 
 /*
@@ -49,7 +49,7 @@ export function watchHealth(tx: ZoneTx, asked: boolean): void {
 
 function lookAtHealth(tx: ZoneTx, mark: HealthMark): HealthMark {
   const zone = tx.zone;
-  const { figures, alertFigures } = healthFiguresOf(tx);
+  const { figures, alertFigures, waiting } = healthFiguresOf(tx);
   // Zones stored before alerts existed read the default thresholds.
   const review = reviewAlerts(mark.alerts, alertFigures, mergeZoneSettings(zone.settings).alerts, tx.nowIso);
   for (const raised of review.raised) {
@@ -69,7 +69,7 @@ function lookAtHealth(tx: ZoneTx, mark: HealthMark): HealthMark {
     mark = { ...mark, announced: { figures, at: tx.now } };
   }
   tx.changes.healthDueAt =
-    changed && tx.now < nextAnnouncement ? nextAnnouncement : hasWaitingDeliveries(tx) ? tx.now + DRIFT_CHECK_MS : null;
+    changed && tx.now < nextAnnouncement ? nextAnnouncement : waiting ? tx.now + DRIFT_CHECK_MS : null;
   return mark;
 }
 

@@ -38,8 +38,11 @@ function readySeenBy(tx: ZoneTx): ReadyFigures {
   return tx.state.readyTally.seenWith(changed);
 }
 
-/** The seed's six figures, and what the alerts watch besides. */
-export function healthFiguresOf(tx: ZoneTx): { figures: HealthFigures; alertFigures: AlertFigures } {
+/**
+ * The seed's six figures, what the alerts watch besides, and whether deliveries wait (their
+ * waits grow, so the figures drift with time alone).
+ */
+export function healthFiguresOf(tx: ZoneTx): { figures: HealthFigures; alertFigures: AlertFigures; waiting: boolean } {
   const zone = tx.zone;
   const drivers = driverCountsSeenBy(tx);
   const ready = readySeenBy(tx);
@@ -62,12 +65,7 @@ export function healthFiguresOf(tx: ZoneTx): { figures: HealthFigures; alertFigu
       escalated: ready.escalated,
     }),
   };
-  return { figures, alertFigures: { healthScore: figures.healthScore, unassigned: ready.unassigned } };
-}
-
-/** Whether `ready` deliveries are waiting: their waits grow, so the figures drift with time alone. */
-export function hasWaitingDeliveries(tx: ZoneTx): boolean {
-  return readySeenBy(tx).waiting > 0;
+  return { figures, alertFigures: { healthScore: figures.healthScore, unassigned: ready.unassigned }, waiting: ready.waiting > 0 };
 }
 
 /** Live counts and health shown with a zone; "online" means able to take or working on a job. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ANNOUNCE_EVERY_MS, DRIFT_CHECK_MS } from "../../src/domain/health-watch";
-import type { NewDelivery } from "../../src/domain/delivery-intake";
+import { newDelivery } from "../helpers/new-delivery";
 import { runDecision } from "../../src/domain/zone-commands";
 import { type MemoryZone, OPS, SERVICE, T0, driverActor, memoryZone } from "./zone-fixture";
 
@@ -13,22 +13,6 @@ const healthEvents = (z: MemoryZone) => z.log.events.filter((e) => e.event.type 
 const alertEvents = (z: MemoryZone) =>
   z.log.events.filter((e) => e.event.type === "zone_alert" || e.event.type === "zone_alert_cleared").map((e) => e.event);
 
-function newDelivery(z: MemoryZone): NewDelivery {
-  const id = z.newId();
-  return {
-    id,
-    orderId: `order-${id.slice(-4)}`,
-    sellerOrderId: `seller-${id.slice(-4)}`,
-    storeName: "Corner Store",
-    pickup: { lat: 12.95, lon: 77.6 },
-    dropoff: { lat: 12.97, lon: 77.62 },
-    priority: 50,
-    estimatedPrepTimeMinutes: 5,
-    requirements: {},
-    dispatch: "auto",
-    trackingTokenHash: `hash-${id}`,
-  };
-}
 
 function onlineDriver(z: MemoryZone, at: number) {
   const driverId = z.newId();
@@ -61,7 +45,7 @@ describe("zone health after each decision", () => {
   it("tells the shell when to look again: a held-back change, or waits drifting while deliveries wait", () => {
     const z = memoryZone();
     z.command(T0, "fireDueTimers", {});
-    const d = newDelivery(z);
+    const d = newDelivery(z.newId());
     const held = runDecision(z.state, "createDelivery", { delivery: d, actor: SERVICE }, T0 + 1000, { newId: z.newId });
     expect(held.changes.healthDueAt).toBe(T0 + ANNOUNCE_EVERY_MS);
     // A decision that wrote nothing the figures are made of (a sign of life kept in memory) does not look.
@@ -76,7 +60,7 @@ describe("zone health after each decision", () => {
 
   it("counts creation → first assignment into the hour's average, and a waiting delivery's wait so far", () => {
     const z = memoryZone({ dispatchMode: "sequential" });
-    const d = newDelivery(z);
+    const d = newDelivery(z.newId());
     z.command(T0, "createDelivery", { delivery: d, actor: SERVICE });
     // Nobody online: it waits. 120 s later its wait so far is the average.
     z.command(T0 + 120_000, "fireDueTimers", {});
@@ -95,7 +79,7 @@ describe("zone health after each decision", () => {
 
   it("raises high_unassigned once per crossing, with an ops notice, and clears it at 80%", () => {
     const z = memoryZone({ alerts: { minHealthScore: 0, maxUnassigned: 2 } });
-    const deliveries = [1, 2, 3, 4].map(() => newDelivery(z));
+    const deliveries = [1, 2, 3, 4].map(() => newDelivery(z.newId()));
     for (const [i, d] of deliveries.entries()) z.command(T0 + i * 1000, "createDelivery", { delivery: d, actor: SERVICE });
     // Nobody online: each one waits with an unassigned record. The third crosses 2, the fourth does not raise again.
     expect(alertEvents(z)).toEqual([{ type: "zone_alert", zoneId: z.zone.id, alert: "high_unassigned", value: 3, threshold: 2, raisedAt: new Date(T0 + 2000).toISOString() }]);

@@ -1,8 +1,8 @@
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import type { NewDelivery } from "../../src/domain/delivery-intake";
 import type { ZoneDispatcher } from "../../src/durable-objects/zone-dispatcher";
 import { newOrg } from "../helpers/api";
+import { newDelivery } from "../helpers/new-delivery";
 import { ok, zoneObject } from "../helpers/zone-object";
 
 /*
@@ -16,22 +16,6 @@ const DELIVERIES = 2_000;
 const DRIVERS = 10;
 const SERVICE = { type: "service" as const, id: null };
 
-function newDelivery(i: number): NewDelivery {
-  const id = crypto.randomUUID();
-  return {
-    id,
-    orderId: `MEM-${i}`,
-    sellerOrderId: `MEM-${i}`,
-    storeName: "Memory Store",
-    pickup: { lat: 12.96, lon: 77.61 },
-    dropoff: { lat: 12.97, lon: 77.62 },
-    priority: 50,
-    estimatedPrepTimeMinutes: 5,
-    requirements: {},
-    dispatch: "auto",
-    trackingTokenHash: `hash-${id}`,
-  };
-}
 
 describe("zone memory", () => {
   it(`after ${DELIVERIES} deliveries through their whole life, holds only what is live`, { timeout: 120_000 }, async () => {
@@ -52,7 +36,7 @@ describe("zone memory", () => {
       let cancelled = 0;
       let lastId = "";
       for (let i = 0; i < DELIVERIES; i++) {
-        const delivery = newDelivery(i);
+        const delivery = newDelivery(crypto.randomUUID(), `MEM-${i}`);
         lastId = delivery.id;
         decide("createDelivery", { delivery, actor: SERVICE });
         if (i % 5 === 4) {
