@@ -11,7 +11,8 @@
 //
 // Env: PORT (default 8787), DISPATCH_STATE_DIR (local D1 / Durable Object state, default
 // .wrangler/state), DISPATCH_SEED=0 to skip the demo data, DISPATCH_READY_TIMEOUT_SECONDS (120),
-// DISPATCH_INSPECTOR_PORT (wrangler's DevTools port; 0 = any free port).
+// DISPATCH_INSPECTOR_PORT (wrangler's DevTools port; 0 = any free port), DISPATCH_LOG_LEVEL (the
+// LOG_LEVEL var: `info`, the default, logs every request and decision; `error` only failures).
 // Only Node built-ins and jose.
 
 import { spawn } from "node:child_process";
@@ -58,6 +59,10 @@ const NODE = nodeForWrangler();
 
 const childEnv = {
   ...process.env,
+  // wrangler's local observability dashboard streams a trace of every invocation to a collector
+  // isolate of its own (memory and disk that grow with the request count, see README "Memory");
+  // the service logs for itself. X_LOCAL_OBSERVABILITY=true turns it back on.
+  X_LOCAL_OBSERVABILITY: process.env.X_LOCAL_OBSERVABILITY ?? "false",
   WRANGLER_SEND_METRICS: "false", // no outside services:
   CLOUDFLARE_CF_FETCH_ENABLED: process.env.CLOUDFLARE_CF_FETCH_ENABLED ?? "false", // placeholder Request.cf, no fetch
 };
@@ -164,6 +169,7 @@ run(
     "ENVIRONMENT:development",
     "--var",
     `JWT_SECRET:${process.env.JWT_SECRET || DEV_JWT_SECRET}`,
+    ...(process.env.DISPATCH_LOG_LEVEL ? ["--var", `LOG_LEVEL:${process.env.DISPATCH_LOG_LEVEL}`] : []),
     // Test-only: the end-to-end D1-fault test fails this share of outbox writes (src/domain/fault-injection.ts).
     ...(process.env.DISPATCH_FAULT_D1_WRITE_FAILURE_RATE
       ? ["--var", `FAULT_D1_WRITE_FAILURE_RATE:${process.env.DISPATCH_FAULT_D1_WRITE_FAILURE_RATE}`]
