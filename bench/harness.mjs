@@ -228,23 +228,35 @@ async function waitReady(base, proc, readyTimeoutMs) {
  * its Durable Objects. Each: { pid, role: "proxy" | "worker", rssKiB, fds }. Linux only ([] elsewhere).
  */
 export function workerdProcesses(dev, port) {
-  if (!existsSync("/proc")) return [];
   const found = [];
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
+  for (const pid of groupPids(dev.pid)) {
     try {
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      const pgrp = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[2]);
-      if (pgrp !== dev.pid) continue;
-      const args = readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0");
+      const args = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
       if (!args[0]?.endsWith("workerd")) continue;
       const role = args.some((a) => a === `--socket-addr=entry=${HOST}:${port}`) ? "proxy" : "worker";
-      found.push({ pid: Number(entry), role, rssKiB: rssKiB(Number(entry)), fds: openFiles(Number(entry)) });
+      found.push({ pid, role, rssKiB: rssKiB(pid), fds: openFiles(pid) });
     } catch {
       // the process ended meanwhile
     }
   }
   return found;
+}
+
+/** Pids of the live (not zombie) processes of a process group, from /proc ([] off Linux). */
+export function groupPids(pgid) {
+  if (!existsSync("/proc")) return [];
+  const pids = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const [state, , pgrp] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      if (Number(pgrp) === pgid && state !== "Z") pids.push(Number(entry));
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return pids;
 }
 
 /** TCP ports a process listens on (IPv4 and IPv6), from /proc/<pid>/fd and /proc/net/tcp{,6}. */

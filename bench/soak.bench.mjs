@@ -18,7 +18,7 @@
 // steady phase < 100 MB in total, the zone object's live heap growth < 10 MB.
 
 import { spawn } from "node:child_process";
-import { mkdtempSync, openSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import WebSocket from "ws";
@@ -28,7 +28,7 @@ import { parseOptions } from "../scripts/simulator/options.mjs";
 import { simulate } from "../scripts/simulator/run.mjs";
 import { Stats } from "../scripts/simulator/stats.mjs";
 import { seededRandom } from "../scripts/seeded-random.mjs";
-import { HOST, ROOT, describeMachine, freePort, loadAverage, log, onCleanup, rssKiB, runBench, sleep } from "./harness.mjs";
+import { HOST, ROOT, describeMachine, freePort, groupPids, loadAverage, log, onCleanup, rssKiB, runBench, sleep } from "./harness.mjs";
 import { Inspector, analyse, growth } from "./heap-snapshot.mjs";
 
 const env = (name, fallback) => {
@@ -90,20 +90,6 @@ async function startService() {
     await sleep(300);
   }
   return { url: `http://${HOST}:${port}`, port, inspectorUrl: `ws://${HOST}:${inspectorPort}/ws`, pgid: proc.pid, logFile };
-}
-
-/** Pids of a process group, from /proc. */
-function groupPids(pgid) {
-  const pids = [];
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      if (Number(fields[2]) === pgid && fields[0] !== "Z") pids.push(Number(entry));
-    } catch {}
-  }
-  return pids;
 }
 
 /** What each process of `npm start` is: npm, start.mjs, wrangler, workerd (worker | dev proxy). */
