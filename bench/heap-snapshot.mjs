@@ -8,7 +8,8 @@
 //  - `retained[name]`: what the instances of a class keep alive alone, i.e. the nodes reachable
 //    with them and unreachable without them (the exact retained size of that set, without building
 //    a dominator tree): for `ZoneDispatcher`, the zone objects' live heap;
-//  - `byName`: count and self size per constructor name, so a growth can be named.
+//  - `byName`: count and self size per constructor name (other nodes per type: "(string)",
+//    "(closure)", …), so a growth can be named.
 
 import WebSocket from "ws";
 
@@ -63,10 +64,9 @@ export class Inspector {
     return usage.usedSize;
   }
 
-  /** A full heap snapshot (the snapshot itself collects garbage first), parsed. */
+  /** A full heap snapshot (V8 collects garbage before it takes one), parsed. */
   async snapshot() {
     await this.send("HeapProfiler.enable");
-    await this.send("HeapProfiler.collectGarbage");
     this.chunks = [];
     await this.send("HeapProfiler.takeHeapSnapshot", { reportProgress: false, captureNumericValue: false });
     const text = this.chunks.join("");
@@ -126,8 +126,9 @@ export function analyse(snap, classes) {
     if (!all[n]) continue;
     const size = nodes[n * NF + sizeOf];
     liveBytes += size;
-    if (nodes[n * NF + typeOf] !== objectType) continue;
-    const name = strings[nodes[n * NF + nameOf]];
+    // Objects by constructor; strings, arrays, closures, code… by their node type alone.
+    const type = nodes[n * NF + typeOf];
+    const name = type === objectType ? strings[nodes[n * NF + nameOf]] : `(${nodeTypes[0][type]})`;
     const entry = byName.get(name) ?? { count: 0, bytes: 0 };
     entry.count++;
     entry.bytes += size;
@@ -162,7 +163,7 @@ export function analyse(snap, classes) {
   return { nodes: count, liveBytes, retained, byName };
 }
 
-/** The constructor names whose self size grew most from `before` to `after`. */
+/** The names (see `byName`) whose self size grew most from `before` to `after`. */
 export function growth(before, after, top = 12) {
   const names = new Set([...before.byName.keys(), ...after.byName.keys()]);
   const rows = [];

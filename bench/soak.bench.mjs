@@ -89,7 +89,7 @@ async function startService() {
     if (Date.now() > deadline) throw new Error(`npm start not ready within 180 s:\n${readFileSync(logFile, "utf8").slice(-3000)}`);
     await sleep(300);
   }
-  return { url: `http://${HOST}:${port}`, port, inspectorUrl: `ws://${HOST}:${inspectorPort}/ws`, pgid: proc.pid, logFile };
+  return { url: `http://${HOST}:${port}`, port, inspectorUrl: `ws://${HOST}:${inspectorPort}/ws`, pgid: proc.pid };
 }
 
 /** What each process of `npm start` is: npm, start.mjs, wrangler, workerd (worker | dev proxy). */
@@ -181,7 +181,6 @@ async function main() {
   const inspector = await Inspector.connect(service.inspectorUrl);
   onCleanup(() => inspector.close());
 
-  const admins = new TokenPool({ role: "admin", org: DEMO_ORG_ID, budget: WRITE_BUDGET });
   const services = new TokenPool({ role: "service", org: DEMO_ORG_ID, budget: WRITE_BUDGET });
   const readers = new TokenPool({ role: "ops", org: DEMO_ORG_ID, budget: READ_BUDGET });
   const zone = (await call(service.url, "GET", "/v2/admin/zones", readers.acquire())).zones[0];
@@ -223,7 +222,8 @@ async function main() {
   const [[west, south], , [east, north]] = zone.polygon.coordinates[0];
   const point = () => ({ lat: south + (north - south) * (0.1 + 0.8 * random()), lon: west + (east - west) * (0.1 + 0.8 * random()) });
   const tag = Date.now().toString(36);
-  const recent = []; // ids of deliveries the cancel loop made, for the reads
+  const recent = []; // { id, orderId } of the last 100 deliveries the cancel loop made, for the reads
+  const latest = () => recent.at(-1);
 
   const cancels = paced(CANCEL_RATE, until, async (i) => {
     const orderId = `soak-${tag}-${i}`;
@@ -233,8 +233,8 @@ async function main() {
         headers: { "Idempotency-Key": orderId },
         body: { sellerOrderId: orderId, storeName: "Soak store", pickup: point(), dropoff: point(), customer: { name: "Soak customer", phone: `+9197${String(i).padStart(8, "0")}` }, dispatch: "manual" },
       });
-      recent.push(created.id, orderId);
-      if (recent.length > 200) recent.splice(0, 2);
+      recent.push({ id: created.id, orderId });
+      if (recent.length > 100) recent.shift();
       const socket = customerSocket(service.url, orderId, created.trackingToken);
       try {
         await socket.opened;
@@ -251,9 +251,9 @@ async function main() {
   });
 
   const readsOf = [
-    () => recent.length >= 2 && `/v2/admin/deliveries/${recent[recent.length - 2]}`,
-    () => recent.length >= 2 && `/v2/admin/deliveries/${recent[recent.length - 2]}/audit`,
-    () => recent.length >= 2 && `/v2/orders/${recent[recent.length - 1]}/delivery-status`,
+    () => latest() && `/v2/admin/deliveries/${latest().id}`,
+    () => latest() && `/v2/admin/deliveries/${latest().id}/audit`,
+    () => latest() && `/v2/orders/${latest().orderId}/delivery-status`,
     () => `/v2/admin/zones/${zone.id}`,
     () => `/v2/admin/zones/${zone.id}/board`,
     () => `/v2/drivers?zoneId=${zone.id}`,
@@ -326,7 +326,7 @@ async function main() {
   // ---- summary ----------------------------------------------------------------------------
   const steadySeconds = ((end.t - warm.t) || 1);
   log("");
-  log(`work: ${summary.delivered ?? stats.delivered} delivered by the simulator (${summary.checks?.passed ? "every exactly-once check held" : `checks: ${JSON.stringify(summary.checks)}`}), ${counts.cancelCycles} cancelled (${counts.cancelSeen} seen on the customer's socket), ${counts.reads} reads, ${counts.opsEvents} ops socket events`);
+  log(`work: ${stats.delivered} delivered by the simulator (${summary.ok ? "every exactly-once check held" : `checks: ${JSON.stringify(summary.checks)}`}), ${counts.cancelCycles} cancelled (${counts.cancelSeen} seen on the customer's socket), ${counts.reads} reads, ${counts.opsEvents} ops socket events`);
   log(`errors: simulator ${JSON.stringify(Object.fromEntries(stats.errors))}; other load ${JSON.stringify(Object.fromEntries(counts.errors))}`);
   log(`zone after drain: health ${JSON.stringify(zoneAfter.health)}`);
   log("");
@@ -341,7 +341,7 @@ async function main() {
   log(`isolate live heap (Worker and zone objects, after a full GC): ${mb(warm.heap)} → ${mb(end.heap)} MB; after drain ${mb(drained.heap)} MB`);
   const zoneGrowth = snapEnd.retained[ZONE_CLASS].bytes - snapWarm.retained[ZONE_CLASS].bytes;
   log(`zone object (${ZONE_CLASS} retained): ${mb(snapWarm.retained[ZONE_CLASS].bytes)} → ${mb(snapEnd.retained[ZONE_CLASS].bytes)} MB (${mb(zoneGrowth)} MB)`);
-  log("largest growth by constructor, end of warm-up → end of steady (count, self size):");
+  log("largest growth by constructor (other nodes by type), end of warm-up → end of steady (count, self size):");
   for (const row of growth(snapWarm, snapEnd, 10)) {
     log(`  ${row.name.slice(0, 40).padEnd(40)} ${String(row.count).padStart(7)}  ${(row.bytes / 1024).toFixed(0).padStart(7)} KiB   (now ${row.countAfter} objects, ${(row.bytesAfter / 1024).toFixed(0)} KiB)`);
   }
@@ -349,6 +349,10 @@ async function main() {
   log(`verdict: RSS growth ${mb(rssGrowth)} MB over ${steadySeconds} s (target < ${RSS_LIMIT_MB} MB): ${rssGrowth < RSS_LIMIT_MB * MB ? "met" : "NOT met"}`);
   log(`verdict: zone live heap growth ${mb(zoneGrowth)} MB (target < ${ZONE_HEAP_LIMIT_MB} MB): ${zoneGrowth < ZONE_HEAP_LIMIT_MB * MB ? "met" : "NOT met"}`);
   if (STEADY_S < 300 || WARMUP_S < 60) log("(a short run: the targets are for 60 s of warm-up and 300 s of steady load)");
+  // Memory figures of a load that failed prove nothing: the run fails instead.
+  if (!summary.ok || counts.errors.size > 0) {
+    throw new Error("the load did not run cleanly (see the work and errors lines above)");
+  }
 }
 
 runBench("soak", main);
